@@ -1,0 +1,88 @@
+/**
+ * Atomic writes: a file appears complete under its final name or not at all, so a killed run
+ * never leaves a half-written artefact that a later run would take as done.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+export function writeFileAtomic(path: string, data: string | NodeJS.ArrayBufferView): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** A write stream to a temporary file; `commit()` flushes it and renames it into place, `abort()` removes it. */
+export interface AtomicWriteStream {
+  stream: WriteStream;
+  /** Writes a chunk, waiting for the stream to drain when its buffer is full. */
+  write(chunk: string | Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  abort(): void;
+}
+
+export function createAtomicWriteStream(path: string): AtomicWriteStream {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  const stream = createWriteStream(tmp);
+  return {
+    stream,
+    write(chunk) {
+      return new Promise((resolve, reject) => {
+        const ok = stream.write(chunk, (err) => (err ? reject(err) : undefined));
+        if (ok) resolve();
+        else stream.once('drain', resolve);
+      });
+    },
+    commit() {
+      return new Promise((resolve, reject) => {
+        stream.end((err?: Error | null) => {
+          if (err) return reject(err);
+          try {
+            renameSync(tmp, path);
+            resolve();
+          } catch (e) {
+            reject(e);
+          }
+        });
+      });
+    },
+    abort() {
+      stream.destroy();
+      rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/** SHA-256 of a file's bytes, streamed (training CSVs exceed the 2 GiB readFileSync limit). */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** SHA-256 of a JSON-serialisable value with sorted keys: a stable cache key for configs. */
+export function hashJson(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex');
+}
+
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
