@@ -1,10 +1,46 @@
-import type { Command } from 'commander';
+/**
+ * `tidal simulate`: a Kaggle-shaped data set from the built-in ventilator simulator, so every
+ * stage can run and be tested without the competition files (docs/simulator.md).
+ */
+import { basename } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { writeSimulatedFiles } from '../../dataset/simulated-files.ts';
+
+interface SimulateFlags {
+  breaths: number;
+  testBreaths?: number;
+  seed: number;
+  out: string;
+}
+
+function parseInteger(min: number): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isInteger(value) || value < min) {
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${text}'`);
+    }
+    return value;
+  };
+}
 
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('(being built)')
-    .action(() => {
-      throw new Error('tidal simulate is not built yet');
+    .description(
+      'Write a simulated train/test set shaped like the Kaggle files: train.csv, test.csv, ' +
+        'sample_submission.csv (pressure 0) and test_answers.csv (the true test pressures).',
+    )
+    .requiredOption('--breaths <n>', 'training breaths, 80 rows each (Kaggle has 75450)', parseInteger(1))
+    .option('--test-breaths <n>', 'test breaths (default: half of --breaths, rounded down)', parseInteger(0))
+    .requiredOption('--seed <s>', 'integer seed; the same seed writes the same bytes', parseInteger(0))
+    .requiredOption('--out <dir>', 'folder to write the four CSV files into (created if missing)')
+    .action(async (flags: SimulateFlags) => {
+      const testBreaths = flags.testBreaths ?? Math.floor(flags.breaths / 2);
+      const files = await writeSimulatedFiles(flags.out, { breaths: flags.breaths, testBreaths, seed: flags.seed });
+      console.log(
+        `simulated ${flags.breaths} train breaths (${files.trainRows} rows) and ${testBreaths} test breaths ` +
+          `(${files.testRows} rows), seed ${flags.seed}\n` +
+          `wrote ${[files.train, files.test, files.sampleSubmission, files.answers].map((f) => basename(f)).join(', ')} to ${flags.out}`,
+      );
     });
 }
