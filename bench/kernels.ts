@@ -1,0 +1,66 @@
+/**
+ * Micro-benchmark of the native fused recurrence kernels alone (no tfjs): GFLOP/s of LSTM and GRU
+ * forward and backward on the reference shapes (batch 256, time 80, units 64, inputs 12 and 128).
+ * FLOPs count only the GEMM work: forward 2*B*T*(I+U)*G, backward 2*B*T*(2I+2U)*G (G gate columns).
+ * Usage: node --import tsx bench/kernels.ts [--reps 5]
+ */
+import { parseArgs } from 'node:util';
+import { loadNativeKernels, nativeKernelsStatus } from '../models/recurrence/native.ts';
+import { createRng, deriveSeed } from '../dataset/seed.ts';
+
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
+const reps = Number(values.reps);
+const kernels = loadNativeKernels();
+if (!kernels) {
+  console.error(`native kernels unavailable: ${nativeKernelsStatus().detail}`);
+  process.exit(1);
+}
+
+const rng = createRng(deriveSeed(7, 'bench-kernels'));
+const uniform = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
+
+/**
+ * Best of `reps` runs, in ms of wall clock and of process CPU time. On a shared machine the CPU
+ * time is the steadier figure: it leaves out the time other processes held the core.
+ */
+function best(fn: () => void): { wall: number; cpu: number } {
+  let wall = Infinity, cpu = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage(), t0 = process.hrtime.bigint();
+    fn();
+    wall = Math.min(wall, Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e3);
+  }
+  return { wall, cpu };
+}
+
+const batch = 256, time = 80, units = 64;
+console.log(`kernels: ${kernels.name}, batch ${batch}, time ${time}, units ${units}, best of ${reps}`);
+console.log('cell  input  pass     wall ms  GFLOP/s   cpu ms  GFLOP/s(cpu)');
+for (const cell of ['lstm', 'gru'] as const) {
+  for (const inputSize of [12, 128]) {
+    const G = (cell === 'lstm' ? 4 : 3) * units;
+    const args = {
+      batch, time, inputSize, units, reverse: false,
+      x: uniform(batch * time * inputSize, 1), kernel: uniform(inputSize * G, 0.2),
+      recurrentKernel: uniform(units * G, 0.2), bias: uniform(G, 0.1), h0: null, c0: null,
+    };
+    const dh = uniform(batch * time * units, 1);
+    const fwdFlops = 2 * batch * time * (inputSize + units) * G;
+    let fwdMs: { wall: number; cpu: number }, bwdMs: { wall: number; cpu: number };
+    if (cell === 'lstm') {
+      const f = kernels.lstmForward(args);
+      fwdMs = best(() => kernels.lstmForward(args));
+      bwdMs = best(() => kernels.lstmBackward({ ...args, cache: f.cache, h: f.h, dh, dhLast: null, dcLast: null }));
+    } else {
+      const f = kernels.gruForward(args);
+      fwdMs = best(() => kernels.gruForward(args));
+      bwdMs = best(() => kernels.gruBackward({ ...args, cache: f.cache, h: f.h, dh, dhLast: null }));
+    }
+    for (const [pass, ms, flops] of [['forward', fwdMs, fwdFlops], ['backward', bwdMs, 2 * fwdFlops]] as const) {
+      const cols = [ms.wall, flops / ms.wall / 1e6, ms.cpu, flops / ms.cpu / 1e6].map((v) => v.toFixed(1).padStart(8));
+      console.log(`${cell.padEnd(5)} ${String(inputSize).padStart(5)}  ${pass.padEnd(8)}${cols.join(' ')}`);
+    }
+  }
+}

@@ -1,0 +1,209 @@
+/*
+ * Blocked GEMM in the BLIS style: B is packed into NR-wide column panels, A into MR-high row
+ * panels per KC-deep slice, and a register-blocked MR x NR micro-kernel does all the arithmetic.
+ * 6 x 16 with AVX2 keeps 12 accumulators + 2 B vectors + 1 broadcast in the 16 ymm registers.
+ */
+#include "gemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define GEMM_AVX2 1
+#endif
+
+enum { MR = 6, NR = 16, KC = 256, MC = 96 };
+
+void *aligned_floats(size_t count) {
+  size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+  return aligned_alloc(64, bytes == 0 ? 64 : bytes);
+}
+
+const char *gemm_isa(void) {
+#ifdef GEMM_AVX2
+  return "avx2";
+#else
+  return "generic";
+#endif
+}
+
+static int panels(int n) { return (n + NR - 1) / NR; }
+
+size_t packed_b_size(int k, int n) { return (size_t)k * panels(n) * NR; }
+
+int packed_b_init(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
+  pb->data = aligned_floats(packed_b_size(k, n));
+  if (!pb->data) return -1;
+  packed_b_fill(pb, k, n, b, rsb, csb);
+  return 0;
+}
+
+void packed_b_fill(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
+  int npad = panels(n) * NR;
+  pb->k = k;
+  pb->n = n;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    int kc = k - k0 < KC ? k - k0 : KC;
+    float *block = pb->data + (size_t)k0 * npad;
+    for (int jp = 0; jp < panels(n); jp++) {
+      float *dst = block + (size_t)jp * kc * NR;
+      int j0 = jp * NR;
+      int nr = n - j0 < NR ? n - j0 : NR;
+      for (int p = 0; p < kc; p++) {
+        const float *row = b + (k0 + p) * rsb + j0 * csb;
+        int j = 0;
+        if (csb == 1) {
+          memcpy(dst, row, (size_t)nr * sizeof(float));
+          j = nr;
+        } else {
+          for (; j < nr; j++) dst[j] = row[j * csb];
+        }
+        for (; j < NR; j++) dst[j] = 0.0f;
+        dst += NR;
+      }
+    }
+  }
+}
+
+void packed_b_free(PackedB *pb) {
+  free(pb->data);
+  pb->data = NULL;
+}
+
+/* A[i0.., k0..] as MR-high panels, k-major inside a panel; missing rows are zero. */
+static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float *dst) {
+  for (int i0 = 0; i0 < mc; i0 += MR) {
+    int mr = mc - i0 < MR ? mc - i0 : MR;
+    if (csa == 1 && mr == MR) {
+      const float *r0 = a + i0 * rsa, *r1 = r0 + rsa, *r2 = r1 + rsa, *r3 = r2 + rsa, *r4 = r3 + rsa, *r5 = r4 + rsa;
+      for (int p = 0; p < kc; p++) {
+        float *q = dst + p * MR;
+        q[0] = r0[p]; q[1] = r1[p]; q[2] = r2[p]; q[3] = r3[p]; q[4] = r4[p]; q[5] = r5[p];
+      }
+    } else {
+      for (int p = 0; p < kc; p++) {
+        const float *src = a + i0 * rsa + p * csa;
+        for (int i = 0; i < MR; i++) dst[p * MR + i] = i < mr ? src[i * rsa] : 0.0f;
+      }
+    }
+    dst += (size_t)MR * kc;
+  }
+}
+
+#ifdef GEMM_AVX2
+static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_load_ps(b);
+    __m256 b1 = _mm256_load_ps(b + 8);
+    __m256 ai = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(ai, b0, c00);
+    c01 = _mm256_fmadd_ps(ai, b1, c01);
+    ai = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(ai, b0, c10);
+    c11 = _mm256_fmadd_ps(ai, b1, c11);
+    ai = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(ai, b0, c20);
+    c21 = _mm256_fmadd_ps(ai, b1, c21);
+    ai = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(ai, b0, c30);
+    c31 = _mm256_fmadd_ps(ai, b1, c31);
+    ai = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(ai, b0, c40);
+    c41 = _mm256_fmadd_ps(ai, b1, c41);
+    ai = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(ai, b0, c50);
+    c51 = _mm256_fmadd_ps(ai, b1, c51);
+    a += MR;
+    b += NR;
+  }
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int i = 0; i < MR; i++) {
+    float *row = c + i * ldc;
+    if (accumulate) {
+      acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(row));
+      acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, acc[i][0]);
+    _mm256_storeu_ps(row + 8, acc[i][1]);
+  }
+}
+#else
+static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
+  float acc[MR][NR] = {{0}};
+  for (int p = 0; p < kc; p++) {
+    for (int i = 0; i < MR; i++) {
+      float ai = a[i];
+      for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+    }
+    a += MR;
+    b += NR;
+  }
+  for (int i = 0; i < MR; i++) {
+    float *row = c + i * ldc;
+    for (int j = 0; j < NR; j++) row[j] = accumulate ? row[j] + acc[i][j] : acc[i][j];
+  }
+}
+#endif
+
+/* A partial tile: full-size product into a scratch tile, then only the valid part goes to C. */
+static void edge_kernel(int kc, int mr, int nr, const float *a, const float *b, float *c,
+                        ptrdiff_t ldc, int accumulate) {
+  float tile[MR * NR];
+  micro_kernel(kc, a, b, tile, NR, 0);
+  for (int i = 0; i < mr; i++) {
+    float *row = c + i * ldc;
+    for (int j = 0; j < nr; j++) row[j] = accumulate ? row[j] + tile[i * NR + j] : tile[i * NR + j];
+  }
+}
+
+static _Thread_local float *packed_a;
+
+int gemm_packed(int m, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const PackedB *pb,
+                float *c, ptrdiff_t ldc, int accumulate) {
+  int k = pb->k, n = pb->n;
+  if (m <= 0 || n <= 0) return 0;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+    return 0;
+  }
+  if (!packed_a && !(packed_a = aligned_floats((size_t)MC * KC))) return -1;
+  int npad = panels(n) * NR;
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    int kc = k - k0 < KC ? k - k0 : KC;
+    int acc = accumulate || k0 > 0;
+    const float *bblock = pb->data + (size_t)k0 * npad;
+    for (int i0 = 0; i0 < m; i0 += MC) {
+      int mc = m - i0 < MC ? m - i0 : MC;
+      pack_a(mc, kc, a + i0 * rsa + k0 * csa, rsa, csa, packed_a);
+      for (int jp = 0; jp < panels(n); jp++) {
+        int nr = n - jp * NR < NR ? n - jp * NR : NR;
+        const float *bp = bblock + (size_t)jp * kc * NR;
+        for (int ip = 0; ip * MR < mc; ip++) {
+          int mr = mc - ip * MR < MR ? mc - ip * MR : MR;
+          const float *ap = packed_a + (size_t)ip * MR * kc;
+          float *ct = c + (i0 + ip * MR) * ldc + jp * NR;
+          if (mr == MR && nr == NR) micro_kernel(kc, ap, bp, ct, ldc, acc);
+          else edge_kernel(kc, mr, nr, ap, bp, ct, ldc, acc);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+int gemm(int m, int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
+         const float *b, ptrdiff_t rsb, ptrdiff_t csb, float *c, ptrdiff_t ldc, int accumulate) {
+  PackedB pb;
+  if (packed_b_init(&pb, k, n, b, rsb, csb)) return -1;
+  int status = gemm_packed(m, a, rsa, csa, &pb, c, ldc, accumulate);
+  packed_b_free(&pb);
+  return status;
+}
