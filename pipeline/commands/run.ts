@@ -1,10 +1,60 @@
-import type { Command } from 'commander';
+/**
+ * `tidal run`: the whole pipeline from a config file or a preset (pipeline/run.ts).
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { join } from 'node:path';
+import { BACKEND_NAMES } from '../../models/backend.ts';
+import { parseRunConfig, readRunConfig, type RunConfig } from '../config.ts';
+import { loadPreset, presetNames } from '../presets.ts';
+import { runPipeline } from '../run.ts';
+
+interface RunFlags {
+  config?: string;
+  preset?: string;
+  input?: string;
+  out?: string;
+  seed?: number;
+  jobs?: number;
+  backend?: string;
+}
+
+function integer(min: number): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${text}'`);
+    return value;
+  };
+}
+
+/** The config the flags describe: the file or preset, with the command-line overrides applied and checked. */
+export function configFromFlags(flags: RunFlags): RunConfig {
+  if (Boolean(flags.config) === Boolean(flags.preset)) throw new Error('give exactly one of --config FILE or --preset NAME');
+  const base = flags.config ? readRunConfig(flags.config) : loadPreset(flags.preset!);
+  const merged: Record<string, unknown> = { ...base };
+  if (flags.input !== undefined) merged.input = { kind: 'kaggle', dir: flags.input };
+  if (flags.seed !== undefined) merged.seed = flags.seed;
+  if (flags.jobs !== undefined) merged.jobs = flags.jobs;
+  if (flags.backend !== undefined) merged.backend = flags.backend;
+  return parseRunConfig(merged, flags.config ?? `preset ${flags.preset}`);
+}
 
 export function register(program: Command): void {
   program
     .command('run')
-    .description('(being built)')
-    .action(() => {
-      throw new Error('tidal run is not built yet');
+    .description(
+      'Run the pipeline: ingest -> features -> folds -> k-fold training -> OOF and test predictions -> ' +
+        'blend -> post-processing -> submission.csv. Every stage is cached in the run folder; rerunning ' +
+        'the same command resumes where a killed run stopped.',
+    )
+    .option('--config <file>', 'run config (JSON); see README "Config"')
+    .option('--preset <name>', `a shipped config: ${presetNames().join(', ')}`)
+    .option('--input <dir>', 'read train.csv, test.csv, sample_submission.csv from this folder instead of the config\'s input')
+    .option('--out <dir>', 'run folder (default runs/<config name>)')
+    .option('--seed <n>', 'the one seed every other seed derives from', integer(0))
+    .option('--jobs <n>', '(model, fold) jobs trained at once, each in its own process', integer(1))
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: the fastest present)').choices(['auto', ...BACKEND_NAMES]))
+    .action(async (flags: RunFlags) => {
+      const config = configFromFlags(flags);
+      await runPipeline({ config, outDir: flags.out ?? join('runs', config.name) });
     });
 }
