@@ -1,8 +1,9 @@
 /**
  * Recurrent layers for every model: one factory so the implementation behind it can change.
- * (Interim: stock tfjs-layers; to be replaced by the fast fused LSTM/GRU.)
+ * Backed by the fused LSTM/GRU of models/recurrence (whole-sequence custom gradient).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { FusedRecurrent } from '../recurrence/fused-recurrent.ts';
 
 export interface RecurrentArgs {
   cell: 'lstm' | 'gru';
@@ -15,27 +16,14 @@ export interface RecurrentArgs {
   merge?: 'concat' | 'sum';
   /** Seed of the initialisers; each direction derives its own. */
   seed: number;
+  /**
+   * Take initial states as extra inputs: call the layer on [x, h0, c0] (LSTM) or [x, h0] (GRU),
+   * one group a direction, forward first. Default false (zero states).
+   */
+  initialState?: boolean;
   name?: string;
 }
 
 export function recurrent(args: RecurrentArgs): tf.layers.Layer {
-  const make = (goBackwards: boolean, seed: number) => {
-    const common = {
-      units: args.units,
-      returnSequences: args.returnSequences,
-      goBackwards,
-      recurrentActivation: 'sigmoid' as const,
-      kernelInitializer: tf.initializers.glorotUniform({ seed }),
-      recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
-    };
-    return args.cell === 'lstm' ? tf.layers.lstm({ ...common, unitForgetBias: true }) : tf.layers.gru(common);
-  };
-  if (args.direction === 'bidirectional') {
-    return tf.layers.bidirectional({
-      layer: make(false, args.seed) as tf.RNN,
-      mergeMode: args.merge ?? 'concat',
-      name: args.name,
-    });
-  }
-  return make(args.direction === 'reverse', args.seed);
+  return new FusedRecurrent(args);
 }

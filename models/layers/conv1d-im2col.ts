@@ -1,0 +1,88 @@
+/**
+ * 1-D convolution along time with 'same' padding, computed as im2col: shifted copies of the input
+ * concatenated along features, then one matMul. Unlike tf.layers.conv1d it trains on the wasm
+ * backend (no Conv2DBackpropFilter) and is fast on cpu. The kernel keeps Keras' [k, in, filters]
+ * layout, so weights are interchangeable with tf.layers.conv1d.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../../dataset/seed.ts';
+import { activate, type ActivationName } from './activation.ts';
+import { matMul } from './mat-mul.ts';
+import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
+import { sameOffsets, shiftedWindows } from './shifted-windows.ts';
+
+export interface Conv1DIm2colArgs extends BaseLayerArgs {
+  filters: number;
+  kernelSize: number;
+  /** Spacing between kernel taps. Default 1. */
+  dilation?: number;
+  /** Default 'linear'. */
+  activation?: ActivationName;
+  /** Seed of the Glorot-uniform kernel initialiser (bias starts at 0). */
+  seed: number;
+}
+
+export class Conv1DIm2col extends tf.layers.Layer {
+  static className = 'TidalConv1DIm2col';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly dilation: number;
+  readonly activation: ActivationName;
+  readonly seed: number;
+  private kernel!: tf.LayerVariable;
+  private bias!: tf.LayerVariable;
+
+  constructor(args: Conv1DIm2colArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.dilation = args.dilation ?? 1;
+    this.activation = args.activation ?? 'linear';
+    this.seed = args.seed;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const channels = featureSize(singleShape(inputShape, this.name), this.name);
+    this.kernel = this.addWeight(
+      'kernel',
+      [this.kernelSize, channels, this.filters],
+      'float32',
+      tf.initializers.glorotUniform({ seed: deriveSeed(this.seed, 'kernel') }),
+    );
+    this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = singleShape(inputShape, this.name);
+    return [...shape.slice(0, -1), this.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = singleInput(inputs, this.name) as tf.Tensor3D;
+      const [batch, time, channels] = x.shape;
+      const columns = shiftedWindows(x, sameOffsets(this.kernelSize, this.dilation));
+      const width = this.kernelSize * channels;
+      const kernel = tf.reshape(this.kernel.read(), [width, this.filters]);
+      const y = tf.add(matMul(tf.reshape(columns, [batch * time, width]), kernel), this.bias.read());
+      return activate(tf.reshape(y, [batch, time, this.filters]), this.activation);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      dilation: this.dilation,
+      activation: this.activation,
+      seed: this.seed,
+    };
+  }
+}
+tf.serialization.registerClass(Conv1DIm2col);
+
+export function conv1dIm2col(args: Conv1DIm2colArgs): Conv1DIm2col {
+  return new Conv1DIm2col(args);
+}

@@ -1,0 +1,83 @@
+/**
+ * 1-D transposed convolution, stride 1, 'same' padding: the adjoint of a 'same' Conv1D, i.e. the
+ * im2col product with the taps reversed. Kernel in Keras' Conv1DTranspose layout [k, filters, in].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../../dataset/seed.ts';
+import { activate, type ActivationName } from './activation.ts';
+import { matMul } from './mat-mul.ts';
+import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
+import { sameOffsets, shiftedWindows } from './shifted-windows.ts';
+
+export interface Conv1DTransposeArgs extends BaseLayerArgs {
+  filters: number;
+  kernelSize: number;
+  /** Default 'linear'. */
+  activation?: ActivationName;
+  /** Seed of the Glorot-uniform kernel initialiser (bias starts at 0). */
+  seed: number;
+}
+
+export class Conv1DTranspose extends tf.layers.Layer {
+  static className = 'TidalConv1DTranspose';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly activation: ActivationName;
+  readonly seed: number;
+  private kernel!: tf.LayerVariable;
+  private bias!: tf.LayerVariable;
+
+  constructor(args: Conv1DTransposeArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.activation = args.activation ?? 'linear';
+    this.seed = args.seed;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const channels = featureSize(singleShape(inputShape, this.name), this.name);
+    this.kernel = this.addWeight(
+      'kernel',
+      [this.kernelSize, this.filters, channels],
+      'float32',
+      tf.initializers.glorotUniform({ seed: deriveSeed(this.seed, 'kernel') }),
+    );
+    this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = singleShape(inputShape, this.name);
+    return [...shape.slice(0, -1), this.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = singleInput(inputs, this.name) as tf.Tensor3D;
+      const [batch, time, channels] = x.shape;
+      // Forward 'same' conv reads x[t + o_j] with tap j; its adjoint writes back, i.e. reads x[t - o_j].
+      const offsets = sameOffsets(this.kernelSize).map((o) => -o);
+      const columns = shiftedWindows(x, offsets);
+      const width = this.kernelSize * channels;
+      const kernel = tf.reshape(tf.transpose(this.kernel.read(), [0, 2, 1]), [width, this.filters]);
+      const y = matMul(tf.reshape(columns, [batch * time, width]), kernel).add(this.bias.read());
+      return activate(tf.reshape(y, [batch, time, this.filters]), this.activation);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      activation: this.activation,
+      seed: this.seed,
+    };
+  }
+}
+tf.serialization.registerClass(Conv1DTranspose);
+
+export function conv1dTranspose(args: Conv1DTransposeArgs): Conv1DTranspose {
+  return new Conv1DTranspose(args);
+}
