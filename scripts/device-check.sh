@@ -145,12 +145,15 @@ step 60 node scripts/run-tests.js test/models/backend
 # 7. Throughput: the reference BiLSTM (2 x BiLSTM 64 + Dense 32 + Dense 1, batch 256, T 80):
 #    fused layer on webgpu, then on wasm and cpu (native, then tf-ops path), then the stock
 #    tfjs-layers stack on webgpu.
+#    Node directly rather than npm: a bare GPU machine may have node (carried) but no npm.
 bench() {
-  if command -v npm >/dev/null; then step "$@"; else echo 'npm: not found'; fi
+  local cap=$1
+  shift
+  step "$cap" node --import tsx bench/train.ts "$@"
 }
-bench 100 npm run bench:train -- --backends webgpu --cases bilstm-fused --seconds 15 --batches 8
-bench 110 npm run bench:train -- --backends wasm,cpu --cases bilstm-fused --seconds 10 --batches 4
-bench 80 npm run bench:train -- --backends webgpu --cases bilstm-stock --seconds 15 --batches 2
+bench 100 --backends webgpu --cases bilstm-fused --seconds 15 --batches 8
+bench 110 --backends wasm,cpu --cases bilstm-fused --seconds 10 --batches 4
+bench 80 --backends webgpu --cases bilstm-stock --seconds 15 --batches 2
 
 echo "== done in ${SECONDS}s"
 exec >&- 2>&-
