@@ -11,3 +11,4 @@ export * from './input-error.ts';
 export * from './read-csv.ts';
 export * from './write-csv.ts';
 export * from './arrow-cache.ts';
+export * from './simulated-files.ts';

@@ -39,9 +39,14 @@ export interface RunOptions {
   outDir: string;
   /** Progress bars (true) or plain lines (false); default: bars when stdout is a terminal. */
   tty?: boolean;
+  /** Stop after this stage (e.g. prepare data on one machine and train on another). */
+  until?: StopStage;
   /** Where summary lines go (default console.log); the run's log.txt gets them too. */
   print?: (line: string) => void;
 }
+
+export const STOP_STAGES = ['ingest', 'features', 'folds', 'train'] as const;
+export type StopStage = (typeof STOP_STAGES)[number];
 
 export interface ModelScore {
   model: string;
@@ -96,13 +101,19 @@ export function resolveEntryRecipe(shared: Record<string, unknown>, entry: Model
   return merged as RecipeInput;
 }
 
-export async function runPipeline(options: RunOptions): Promise<RunSummary> {
+/** Runs the stages in order; resolves to the summary, or to null when `until` stopped it early. */
+export async function runPipeline(options: RunOptions): Promise<RunSummary | null> {
   const started = Date.now();
   const { config } = options;
   const run = new RunFolder(options.outDir);
   const print = (line: string) => {
     (options.print ?? console.log)(line);
     run.log(line);
+  };
+  const stopHere = (stage: StopStage) => {
+    if (options.until !== stage) return false;
+    print(`stopped after ${stage} (--until ${stage}); rerun without --until to continue`);
+    return true;
   };
 
   // 1. resolve
@@ -137,6 +148,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     m.inputHashes = { train: trainLoad.hash, test: testLoad.hash };
   });
   print(`ingest: ${train.nBreaths} train breaths, ${test.nBreaths} test breaths`);
+  if (stopHere('ingest')) return null;
 
   // 3. features
   const entries = config.models.map((entry) => {
@@ -151,6 +163,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   }
   run.completeStage('features', { key: hashJson({ trainLoad: trainLoad.hash, test: testLoad.hash, featureSets }), seconds: (Date.now() - featureStart) / 1000, summary: { featureSets } });
 
+  if (stopHere('features')) return null;
+
   // 4. folds
   const foldsKey = hashJson({ breathIds: hashJson(Array.from(train.breathId)), k: config.folds.k, stratified: config.folds.stratified, seed: config.seed, file: config.folds.file ? await hashFile(config.folds.file) : null });
   if (!run.stage('folds', foldsKey)) {
@@ -160,6 +174,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const foldsStart = Date.now();
   const folds = loadOrCreateFolds(run.foldsPath, train, { nFolds: config.folds.k, seed: deriveSeed(config.seed, 'folds'), stratified: config.folds.stratified });
   run.completeStage('folds', { key: foldsKey, seconds: (Date.now() - foldsStart) / 1000, summary: { k: folds.nFolds } });
+
+  if (stopHere('folds')) return null;
 
   // 5. train
   const jobs: PoolJob<TrainJobSpec>[] = [];
@@ -200,6 +216,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     print(`train: all ${specs.length} jobs already done`);
   }
   run.completeStage('train', { key: hashJson(specs.map((s) => s.key)), seconds: (Date.now() - trainStart) / 1000, summary: { jobs: specs.length, ran: jobs.length } });
+
+  if (stopHere('train')) return null;
 
   // 6. collect
   const models: ModelScore[] = [];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BACKEND_NAMES } from '../../models/backend.ts';
 import { parseRunConfig, readRunConfig, type RunConfig } from '../config.ts';
 import { loadPreset, presetNames } from '../presets.ts';
-import { runPipeline } from '../run.ts';
+import { STOP_STAGES, runPipeline, type StopStage } from '../run.ts';
 
 interface RunFlags {
   config?: string;
@@ -16,6 +16,7 @@ interface RunFlags {
   seed?: number;
   jobs?: number;
   backend?: string;
+  until?: StopStage;
 }
 
 function integer(min: number): (text: string) => number {
@@ -53,8 +54,9 @@ export function register(program: Command): void {
     .option('--seed <n>', 'the one seed every other seed derives from', integer(0))
     .option('--jobs <n>', '(model, fold) jobs trained at once, each in its own process', integer(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the fastest present)').choices(['auto', ...BACKEND_NAMES]))
+    .addOption(new Option('--until <stage>', 'stop after this stage; a later run without it continues').choices([...STOP_STAGES]))
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
-      await runPipeline({ config, outDir: flags.out ?? join('runs', config.name) });
+      await runPipeline({ config, outDir: flags.out ?? join('runs', config.name), until: flags.until });
     });
 }
