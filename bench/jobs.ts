@@ -1,6 +1,7 @@
 /**
  * `npm run bench:jobs`: wall time of the training stage with --jobs 1 and --jobs 2 on the same
- * config (the smoke preset's data, 4 (model, fold) jobs, a few more epochs), measured in one run.
+ * config (the smoke preset's models on 800 breaths: 4 (model, fold) jobs of about 15 s, long enough
+ * that process start-up does not dominate), measured in one run.
  * On a 2-core machine a CPU backend should come close to 2x.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,13 @@ import { loadPreset } from '../pipeline/presets.ts';
 
 const backend = process.argv.find((a) => a.startsWith('--backend='))?.slice('--backend='.length) ?? 'wasm';
 const dir = mkdtempSync(join(tmpdir(), 'tidal-bench-jobs-'));
-const config = { ...loadPreset('smoke'), name: 'bench-jobs', backend, recipe: { epochs: 6, batchSize: 32, lr: 0.003 } };
+const config = {
+  ...loadPreset('smoke'),
+  name: 'bench-jobs',
+  backend,
+  input: { kind: 'simulate', breaths: 800, testBreaths: 200 },
+  recipe: { epochs: 30, batchSize: 32, lr: 0.003 },
+};
 const configPath = join(dir, 'config.json');
 writeFileSync(configPath, JSON.stringify(config, null, 2));
 const cli = join(import.meta.dirname, '../bin/tidal.js');
@@ -24,7 +31,7 @@ function trainSeconds(jobs: number): number {
   return manifest.stages.train.seconds as number;
 }
 
-console.log(`bench:jobs ${new Date().toISOString()} backend ${backend}, 4 jobs (2 models x 2 folds), 6 epochs each`);
+console.log(`bench:jobs ${new Date().toISOString()} backend ${backend}, 4 jobs (2 models x 2 folds, 800 breaths), 30 epochs each`);
 const one = trainSeconds(1);
 console.log(`--jobs 1: train stage ${one.toFixed(1)} s`);
 const two = trainSeconds(2);
