@@ -324,7 +324,9 @@ async function report(r: ReportInput): Promise<RunSummary> {
   r.print(`  ${'blend + post-processing'.padEnd(24)} ${fmt(r.submission.postprocessedOofMae)}`);
   r.print(`controller inversion: ${(100 * r.submission.inversionCoverage).toFixed(1)}% of inspiratory test rows solved`);
   if (testMae !== null) {
-    r.print(`test inspiratory MAE: submission ${fmt(testMae)}, per-(R, C, time) baseline ${fmt(baselineTestMae)} (${(baselineTestMae! / testMae).toFixed(1)}x better)`);
+    const ratio = baselineTestMae! / testMae;
+    const versus = ratio >= 1 ? `${ratio.toFixed(1)}x lower error` : `${(1 / ratio).toFixed(1)}x higher error`;
+    r.print(`test inspiratory MAE: submission ${fmt(testMae)}, per-(R, C, time) baseline ${fmt(baselineTestMae)} (${versus} than the baseline)`);
   }
   r.print(`submission: ${r.run.submissionPath}`);
   r.print(`run folder: ${r.run.dir} (${seconds.toFixed(0)} s)`);
