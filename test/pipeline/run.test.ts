@@ -83,3 +83,17 @@ test('a changed seed changes the folds and the submission', () => {
   assert.notDeepEqual(readFileSync(join(out, 'folds.csv')), readFileSync(join(root, 'a', 'folds.csv')));
   assert.notDeepEqual(readFileSync(join(out, 'submission.csv')), readFileSync(join(root, 'a', 'submission.csv')));
 });
+
+test('--until folds stops after the data stages, and the next run continues from them', () => {
+  const out = join(root, 'd');
+  const first = tidal(['run', '--preset', 'smoke', '--out', out, '--until', 'folds']);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /stopped after folds/);
+  assert.ok(existsSync(join(out, 'folds.csv')));
+  assert.ok(!existsSync(join(out, 'jobs')));
+  assert.ok(!existsSync(join(out, 'submission.csv')));
+  const second = tidal(['run', '--preset', 'smoke', '--out', out]);
+  assert.equal(second.status, 0, second.stderr);
+  assert.doesNotMatch(second.stdout, /simulate:/);
+  assert.deepEqual(readFileSync(join(out, 'submission.csv')), readFileSync(join(root, 'a', 'submission.csv')));
+});
