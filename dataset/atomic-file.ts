@@ -58,6 +58,11 @@ export function createAtomicWriteStream(path: string): AtomicWriteStream {
       });
     },
     abort() {
+      // Writes queued before the abort must not surface as an unhandled 'error'.
+      stream.on('error', () => {});
+      // destroy() closes asynchronously: a temp file whose open was still pending appears after
+      // this call, so remove it again once the stream has closed.
+      stream.once('close', () => rmSync(tmp, { force: true }));
       stream.destroy();
       rmSync(tmp, { force: true });
     },
