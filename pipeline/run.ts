@@ -26,7 +26,7 @@ import { selectBackend } from '../models/backend.ts';
 import { fitRcTimeMean, predictRcTimeMean } from '../models/baselines/rc-time-mean.ts';
 import { getModel } from '../models/registry.ts';
 import { resolveRecipe, type RecipeInput } from '../models/training/index.ts';
-import { buildSubmission, formatReport, inspiratoryMae, readIdValues, saveModelPredictions, type SubmissionReport } from '../submissions/index.ts';
+import { buildSubmission, formatReport, inspiratoryMae, saveModelPredictions, type SubmissionReport } from '../submissions/index.ts';
 import { checkOverrideKeys, modelEntryId, type ModelEntryConfig, type RunConfig } from './config.ts';
 import { runJobPool, type PoolJob } from './job-pool.ts';
 import { createProgress } from './progress.ts';
@@ -253,7 +253,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary | nul
   run.completeStage('submit', { key: hashJson({ specs: specs.map((s) => s.key), blend: config.blend, postprocess: config.postprocess }), seconds: (Date.now() - submitStart) / 1000, summary: {} });
 
   // 8. report
-  const summary = await report({ run, config, train, test, files, models, submission, backend: backend.name, started, print });
+  const summary = await report({ run, config, train, test, models, submission, backend: backend.name, started, print });
   return summary;
 }
 
@@ -298,7 +298,6 @@ interface ReportInput {
   config: RunConfig;
   train: BreathTable;
   test: BreathTable;
-  files: InputFiles;
   models: ModelScore[];
   submission: SubmissionReport;
   backend: string;
@@ -309,8 +308,9 @@ interface ReportInput {
 async function report(r: ReportInput): Promise<RunSummary> {
   let testMae: number | null = null;
   let baselineTestMae: number | null = null;
-  if (r.files.answers) {
-    const answers = await readIdValues(r.files.answers, r.test.id);
+  // buildSubmission already read the answers (test-table order): score the baseline on the same array.
+  const answers = r.submission.inputs.answers;
+  if (answers) {
     const baseline = predictRcTimeMean(fitRcTimeMean(r.train), r.test);
     baselineTestMae = inspiratoryMae(baseline, answers, r.test.uOut);
     testMae = r.submission.testMae ?? null;
