@@ -1,11 +1,11 @@
 /**
- * Prints the simulator's summary statistics next to the real training data's (VENTILATOR.md
+ * Prints the simulator's summary statistics next to the real training data's (docs/ventilator.md
  * section 2): the table published in docs/simulator.md.
  *
  *   node --import tsx bench/calibrate.ts [--breaths 20000] [--seed 2021]
  */
 import { parseArgs } from 'node:util';
-import { describeBreaths, simulateDataset, REAL_STATISTICS, type BreathStatistics } from '../dataset/index.ts';
+import { describeBreaths, simulateDataset, REAL_STATISTICS, type BreathStatistics } from '../simulator/index.ts';
 
 const { values } = parseArgs({
   options: {

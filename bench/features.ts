@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTrainCsv, simulateDataset, writeBreathCsv } from '../dataset/index.ts';
+import { readTrainCsv, writeBreathCsv } from '../dataset/index.ts';
+import { simulateDataset } from '../simulator/index.ts';
 import { buildFeatures, fitScaler, readLayoutArrow, writeLayoutArrow } from '../features/index.ts';
 import { assignFolds, foldBreathIndices } from '../folds/index.ts';
 

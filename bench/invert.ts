@@ -6,7 +6,9 @@
  *
  *   npm run bench:invert [-- --breaths N]
  */
-import { ROWS_PER_BREATH, createRng, simulateDataset } from '../dataset/index.ts';
+import { ROWS_PER_BREATH } from '../dataset/index.ts';
+import { createRng } from '../core/index.ts';
+import { simulateDataset } from '../simulator/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -16,18 +16,9 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ROWS_PER_BREATH,
-  allocateBreathTable,
-  createRng,
-  loadBreathTableCached,
-  readTrainCsv,
-  rowCount,
-  simulateDataset,
-  writeBreathCsv,
-  writeIdValueCsv,
-  type BreathTable,
-} from '../dataset/index.ts';
+import { ROWS_PER_BREATH, allocateBreathTable, loadBreathTableCached, readTrainCsv, rowCount, writeBreathCsv, writeIdValueCsv, type BreathTable } from '../dataset/index.ts';
+import { createRng } from '../core/index.ts';
+import { simulateDataset } from '../simulator/index.ts';
 
 const BENCH_DIR = '.bench-data';
 const TRAIN_CSV = join(BENCH_DIR, 'train.csv');

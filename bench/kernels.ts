@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadNativeKernels, nativeKernelsStatus } from '../models/recurrence/native.ts';
-import { createRng, deriveSeed } from '../dataset/seed.ts';
+import { createRng, deriveSeed } from '../core/seed.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
 const reps = Number(values.reps);

@@ -17,8 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { ROWS_PER_BREATH, writeFileAtomic, type BreathTable } from '../dataset/index.ts';
-import { simulateDataset } from '../dataset/simulator.ts';
+import { ROWS_PER_BREATH, type BreathTable } from '../dataset/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
+import { simulateDataset } from '../simulator/simulator.ts';
 import { applyScaler, buildFeatures, fitScaler, type FeatureLayout } from '../features/index.ts';
 import { assignFolds, foldBreathIndices } from '../folds/index.ts';
 import { fitRcTimeMean, predictRcTimeMean } from '../models/baselines/rc-time-mean.ts';
@@ -251,7 +252,7 @@ How to read it: the MAE is over inspiratory rows (u_out == 0) of the validation 
 competition metric. \`vs rc-time-mean\` is the ratio to the per-(R, C, row) mean: below 1 means the
 model learned something from u_in. These are \`small\` configs trained for seconds to minutes on a
 few thousand breaths, so the table ranks pipelines and catches broken models; it says little about
-what the full configs reach on the real data (0.13-0.16 for good single models, VENTILATOR.md).
+what the full configs reach on the real data (0.13-0.16 for good single models, docs/ventilator.md).
 `;
 console.log(`\n${table_}\n`);
 writeFileAtomic(values.out!, doc);

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '../dataset/seed.ts';
+import { createRng } from '../core/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { getNativeKernels } from '../models/recurrence/recurrence-path.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';

@@ -8,7 +8,8 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tableFromArrays, tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
-import { hashFile, writeFileAtomic } from './atomic-file.ts';
+import { hashFile } from '../core/hash.ts';
+import { writeFileAtomic } from '../core/atomic-file.ts';
 import { ROWS_PER_BREATH, rowCount, type BreathTable } from './breath-table.ts';
 import { readBreathCsv, type BreathCsvKind } from './read-csv.ts';
 

@@ -1,14 +1,6 @@
-export * from './breath-table.ts';
-export * from './pressure-grid.ts';
-export * from './atomic-file.ts';
-export * from './seed.ts';
-export * from './simulator.ts';
-export * from './simulator-breath.ts';
-export * from './simulator-controller.ts';
-export * from './simulator-lung.ts';
-export * from './simulator-stats.ts';
-export * from './input-error.ts';
-export * from './read-csv.ts';
-export * from './write-csv.ts';
-export * from './arrow-cache.ts';
-export * from './simulated-files.ts';
+// Data I/O: Kaggle CSVs in and out, the breath table, the Arrow cache of parsed tables.
+export { ROWS_PER_BREATH, R_VALUES, C_VALUES, rowCount, allocateBreathTable, rcPairIndex, rcPairName, type BreathTable } from './breath-table.ts';
+export { InputError, type InputLocation } from './input-error.ts';
+export { readBreathCsv, readTrainCsv, readTestCsv, readSampleSubmission, checkTestIdsMatchSample, type BreathCsvKind, type SampleSubmission } from './read-csv.ts';
+export { BREATH_CSV_HEADER, writeBreathCsv, writeIdValueCsv } from './write-csv.ts';
+export { loadBreathTableCached, type CachedBreathTable } from './arrow-cache.ts';

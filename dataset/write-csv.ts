@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { ROWS_PER_BREATH, rowCount, type BreathTable } from './breath-table.ts';
-import { createAtomicWriteStream, type AtomicWriteStream } from './atomic-file.ts';
+import { createAtomicWriteStream, type AtomicWriteStream } from '../core/atomic-file.ts';
 
 /** Rows formatted per write: large enough to amortise the stream, small enough to stay in cache. */
 const CHUNK_ROWS = 1 << 14;

@@ -3,7 +3,8 @@
  * of that breath's rows, so no feature can read across a breath boundary; its 80-row outputs are
  * then interleaved into the [breaths, 80, features] array.
  */
-import { ROWS_PER_BREATH, hashJson, type BreathTable } from '../dataset/index.ts';
+import { ROWS_PER_BREATH, type BreathTable } from '../dataset/index.ts';
+import { hashJson } from '../core/index.ts';
 import { allocateBreath, readBreath } from './breath.ts';
 import { featureRegistry } from './catalog.ts';
 import type { Feature, FeatureLayout, FeatureSet } from './types.ts';

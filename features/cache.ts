@@ -20,7 +20,8 @@ import {
   makeData,
   type Data,
 } from 'apache-arrow';
-import { ROWS_PER_BREATH, createAtomicWriteStream, type BreathTable } from '../dataset/index.ts';
+import { ROWS_PER_BREATH, type BreathTable } from '../dataset/index.ts';
+import { createAtomicWriteStream } from '../core/index.ts';
 import { buildFeatures, featureSetHash, resolveFeatures } from './build.ts';
 import type { Feature, FeatureLayout, FeatureSet } from './types.ts';
 

@@ -4,7 +4,8 @@
  * Binary (0/1) columns are never scaled. A fitted scaler is plain JSON, saved with the run.
  */
 import { readFileSync } from 'node:fs';
-import { ROWS_PER_BREATH, writeFileAtomic } from '../dataset/index.ts';
+import { ROWS_PER_BREATH } from '../dataset/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
 import { quantileInPlace } from './quantile.ts';
 import type { FeatureLayout } from './types.ts';
 

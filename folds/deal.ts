@@ -4,7 +4,7 @@
  * stratum is shuffled with its own seeded generator and dealt round-robin, the deal carrying on
  * from stratum to stratum so that overall fold sizes also differ by at most one breath.
  */
-import { createRng } from '../dataset/index.ts';
+import { createRng } from '../core/index.ts';
 import type { FoldAssignment } from './types.ts';
 
 const MAX_FOLDS = 255;

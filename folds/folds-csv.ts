@@ -1,6 +1,6 @@
 /** folds.csv: `breath_id,fold`, one breath a line, ascending by breath_id; written atomically. */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../dataset/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
 import { InputError } from '../dataset/input-error.ts';
 import type { FoldAssignment } from './types.ts';
 

@@ -17,7 +17,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../dataset/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
 
 export interface StageRecord {
   key: string;

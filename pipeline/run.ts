@@ -17,9 +17,10 @@
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ROWS_PER_BREATH, deriveSeed, hashFile, hashJson, writeFileAtomic, type BreathTable } from '../dataset/index.ts';
+import { ROWS_PER_BREATH, type BreathTable } from '../dataset/index.ts';
+import { deriveSeed, hashFile, hashJson, writeFileAtomic } from '../core/index.ts';
 import { checkTestIdsMatchSample, loadBreathTableCached, readSampleSubmission } from '../dataset/index.ts';
-import { SIMULATED_FILE_NAMES, writeSimulatedFiles } from '../dataset/simulated-files.ts';
+import { SIMULATED_FILE_NAMES, writeSimulatedFiles } from '../simulator/simulated-files.ts';
 import { buildFeaturesCached, featureCachePath, featureSetHash } from '../features/index.ts';
 import { loadOrCreateFolds } from '../folds/index.ts';
 import { selectBackend } from '../models/backend.ts';

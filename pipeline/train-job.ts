@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../dataset/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
 import { applyScaler, fitScaler, readLayoutArrow, writeScaler, type ScalerKind } from '../features/index.ts';
 import { foldBreathIndices, readFoldsCsv } from '../folds/index.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';

@@ -31,19 +31,20 @@
  *    left to the model.
  * Row 0 (u_in there is off the law) and expiratory rows are never solved.
  */
+import * as core from '../core/index.ts';
 import * as dataset from '../dataset/index.ts';
 import type { BreathTable } from '../dataset/index.ts';
 
 // Local copies: imported bindings are read through getters, which dominated the inner loops.
-const GAIN_GRID = [...dataset.GAIN_GRID];
-const PIP_VALUES = [...dataset.PIP_VALUES];
-const INTEGRAL_TIME_CONSTANT = dataset.INTEGRAL_TIME_CONSTANT;
-const PRESSURE_LEVELS = dataset.PRESSURE_LEVELS;
-const PRESSURE_MIN = dataset.PRESSURE_MIN;
-const PRESSURE_STEP = dataset.PRESSURE_STEP;
+const GAIN_GRID = [...core.GAIN_GRID];
+const PIP_VALUES = [...core.PIP_VALUES];
+const INTEGRAL_TIME_CONSTANT = core.INTEGRAL_TIME_CONSTANT;
+const PRESSURE_LEVELS = core.PRESSURE_LEVELS;
+const PRESSURE_MIN = core.PRESSURE_MIN;
+const PRESSURE_STEP = core.PRESSURE_STEP;
 const ROWS_PER_BREATH = dataset.ROWS_PER_BREATH;
 
-/** Same arithmetic as dataset's levelPressure, so reconstructed levels are the exact grid doubles. */
+/** Same arithmetic as core's levelPressure, so reconstructed levels are the exact grid doubles. */
 function levelPressure(k: number): number {
   return PRESSURE_MIN + k * PRESSURE_STEP;
 }

@@ -1,5 +1,6 @@
 /** Post-processing of blended predictions: controller inversion on the rows it solves, then snapping to the grid. */
-import { snapToGrid, type BreathTable } from '../dataset/index.ts';
+import { snapToGrid } from '../core/index.ts';
+import { type BreathTable } from '../dataset/index.ts';
 import { applyInversion, invertController, type InversionOptions, type InversionResult } from './invert-controller.ts';
 
 export interface PostprocessOptions {

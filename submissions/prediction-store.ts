@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { writeFileAtomic } from '../dataset/index.ts';
+import { writeFileAtomic } from '../core/index.ts';
 
 export interface ModelPredictions {
   /** OOF prediction per train row, in breath-table order. */

@@ -3,7 +3,7 @@
  * every sample id exactly once, no other id, every value finite and (unless told otherwise) on
  * the pressure grid. Nothing is written when a check fails; the file appears atomically.
  */
-import { PRESSURE_MAX, PRESSURE_MIN, createAtomicWriteStream, distanceToGrid } from '../dataset/index.ts';
+import { PRESSURE_MAX, PRESSURE_MIN, createAtomicWriteStream, distanceToGrid } from '../core/index.ts';
 import { indexIds } from './id-index.ts';
 
 export interface SubmissionOptions {

@@ -1,6 +1,6 @@
 /** Bidirectional LSTM layers (concat, whole sequences) through the recurrent-layer factory. */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { recurrent } from '../layers/recurrent.ts';
 
 /** Applies one BiLSTM per entry of `units`, named `${prefix}_${i}`, each seeded on its own. */

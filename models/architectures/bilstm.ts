@@ -1,10 +1,10 @@
 /**
  * The most used model of the competition: a stack of bidirectional LSTMs, Dense(128, selu),
- * Dense(1) (VENTILATOR.md section 5).
+ * Dense(1) (docs/ventilator.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/breath-table.ts';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { dense } from '../layers/dense.ts';
 import type { ModelDefinition } from '../model-definition.ts';
 import { bilstmStack } from './bilstm-stack.ts';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/breath-table.ts';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { conv1dIm2col } from '../layers/conv1d-im2col.ts';
 import type { ModelDefinition } from '../model-definition.ts';
 import { bilstmStack } from './bilstm-stack.ts';

@@ -1,5 +1,5 @@
 /**
- * 1st place "LSTM + CNN-Transformer" (VENTILATOR.md section 5):
+ * 1st place "LSTM + CNN-Transformer" (docs/ventilator.md):
  *   Dense(F -> width)
  *   -> lstmBlocks x [BiLSTM(lstmUnits, concat) -> Dense(lstmFfnUnits, relu) -> Dense(width), + input]
  *   -> LayerNorm
@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/breath-table.ts';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { conv1dIm2col } from '../layers/conv1d-im2col.ts';
 import { conv1dTranspose } from '../layers/conv1d-transpose.ts';
 import { dense } from '../layers/dense.ts';

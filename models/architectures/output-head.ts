@@ -1,6 +1,6 @@
 /** The last layer of every architecture: a per-step Dense whose width follows the output kind. */
 import * as tf from '@tensorflow/tfjs';
-import { PRESSURE_LEVELS } from '../../dataset/pressure-grid.ts';
+import { PRESSURE_LEVELS } from '../../core/pressure-grid.ts';
 import { dense } from '../layers/dense.ts';
 import type { OutputKind } from '../model-definition.ts';
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/breath-table.ts';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { dense } from '../layers/dense.ts';
 import { transformerEncoderLayer } from '../layers/transformer-encoder-layer.ts';
 import type { ModelDefinition } from '../model-definition.ts';

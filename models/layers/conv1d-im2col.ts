@@ -5,7 +5,7 @@
  * layout, so weights are interchangeable with tf.layers.conv1d.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';

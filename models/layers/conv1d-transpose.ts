@@ -3,7 +3,7 @@
  * im2col product with the taps reversed. Kernel in Keras' Conv1DTranspose layout [k, filters, in].
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';

@@ -4,7 +4,7 @@
  * goes through ./mat-mul.ts (no transpose-flagged products on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';

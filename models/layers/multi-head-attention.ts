@@ -3,7 +3,7 @@
  * projections of the same sequence; no mask: every step of a breath sees the whole breath.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs, type Initializer } from './layer-args.ts';
 

@@ -5,7 +5,7 @@
  * 0.7 / 0.3 mixing). All weights live in this one layer, so none is shared or named twice.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { activate } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';

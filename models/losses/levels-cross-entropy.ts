@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { PRESSURE_LEVELS, PRESSURE_MIN, PRESSURE_STEP } from '../../dataset/index.ts';
+import { PRESSURE_LEVELS, PRESSURE_MIN, PRESSURE_STEP } from '../../core/index.ts';
 import { maskedMean } from './masked-mean.ts';
 import { statelessLoss, type LossDefinition } from './types.ts';
 

@@ -15,7 +15,7 @@
  * - Computation path: native kernels on cpu/wasm when built, else tf ops (recurrence-path.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../../dataset/seed.ts';
+import { deriveSeed } from '../../core/seed.ts';
 import { gruSequenceOps } from './gru-ops.ts';
 import { lstmSequenceOps } from './lstm-ops.ts';
 import { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } from './native-sequence.ts';

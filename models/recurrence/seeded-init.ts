@@ -2,7 +2,7 @@
  * Keras-style initial weights drawn from dataset/seed.ts generators (not tfjs's seeded
  * initialisers, whose orthogonal one also warns on every recurrent kernel).
  */
-import { createRng } from '../../dataset/seed.ts';
+import { createRng } from '../../core/seed.ts';
 
 /** Glorot-uniform [fanIn, fanOut]: U(-l, l), l = sqrt(6 / (fanIn + fanOut)). */
 export function glorotUniform(fanIn: number, fanOut: number, seed: number): Float32Array {

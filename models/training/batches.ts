@@ -2,7 +2,7 @@
  * Batches gathered from the contiguous [breaths, 80, F] layout by breath index, in an order that
  * depends only on (seed, epoch): a resumed run draws the same batches as an uninterrupted one.
  */
-import { createRng } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
 
 /** The breaths of `indices` in a seeded random order (Fisher-Yates). */
 export function epochOrder(indices: ArrayLike<number>, seed: number, epoch: number): Int32Array {

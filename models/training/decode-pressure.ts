@@ -6,7 +6,7 @@
  * - 'levels': the probability-weighted mean level ('expected') or the most likely level ('argmax').
  */
 import * as tf from '@tensorflow/tfjs';
-import { PRESSURE_LEVELS, levelPressure } from '../../dataset/index.ts';
+import { PRESSURE_LEVELS, levelPressure } from '../../core/index.ts';
 import type { OutputKind } from '../model-definition.ts';
 
 export interface DecodeOptions {

@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { rmSync } from 'node:fs';
-import { ROWS_PER_BREATH, createRng, deriveSeed, hashJson } from '../../dataset/index.ts';
+import { ROWS_PER_BREATH } from '../../dataset/index.ts';
+import { createRng, deriveSeed, hashJson } from '../../core/index.ts';
 import type { ModelDefinition } from '../model-definition.ts';
 import { lossFor } from '../losses/index.ts';
 import { augmentBatch, isAugmenting, oneHotColumns } from './augmentation.ts';

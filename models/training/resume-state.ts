@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../dataset/index.ts';
+import { writeFileAtomic } from '../../core/index.ts';
 import type { PlateauState } from './schedules.ts';
 
 export const RESUME_FILE = 'resume-state.bin';

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { writeSimulatedFiles } from '../../dataset/simulated-files.ts';
+import { writeSimulatedFiles } from '../../simulator/simulated-files.ts';
 
 interface SimulateFlags {
   breaths: number;

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { simulateDataset, type BreathTable } from '../../dataset/index.ts';
+import { simulateDataset } from '../../simulator/index.ts';
+import { type BreathTable } from '../../dataset/index.ts';
 import { writeBreathCsv } from '../../dataset/write-csv.ts';
 
 /** A few simulated breaths: train with pressure, test with its answers as pressure. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { createRng } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
 import { NumberScanner } from '../../dataset/parse-number.ts';
 
 const scanner = new NumberScanner();

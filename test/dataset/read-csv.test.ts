@@ -2,16 +2,8 @@ import { strict as assert } from 'node:assert';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  InputError,
-  checkTestIdsMatchSample,
-  createRng,
-  readBreathCsv,
-  readSampleSubmission,
-  readTestCsv,
-  readTrainCsv,
-  rowCount,
-} from '../../dataset/index.ts';
+import { InputError, checkTestIdsMatchSample, readBreathCsv, readSampleSubmission, readTestCsv, readTrainCsv, rowCount } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
 import { writeIdValueCsv } from '../../dataset/write-csv.ts';
 import { getField, readLines, setField, smallTables, tempDir, writeLines, writeTableCsv } from './make-table.ts';
 

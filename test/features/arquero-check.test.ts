@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as aq from 'arquero';
-import { ROWS_PER_BREATH, createRng } from '../../dataset/index.ts';
+import { ROWS_PER_BREATH } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
 import { computeColumns } from '../../features/index.ts';
 import { sampleTrain } from './sample-data.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
 import { quantileInPlace, selectInPlace } from '../../features/index.ts';
 
 /** numpy's default ('linear') quantile on a sorted copy: the reference the scaler must match. */

@@ -1,5 +1,5 @@
 /** Small simulated breath tables for the feature and fold tests. */
-import { simulateDataset } from '../../dataset/simulator.ts';
+import { simulateDataset } from '../../simulator/simulator.ts';
 import type { BreathTable } from '../../dataset/index.ts';
 
 export function sampleTrain(breaths: number, seed = 7): BreathTable {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROWS_PER_BREATH, createRng, rcPairIndex, type BreathTable } from '../../dataset/index.ts';
+import { ROWS_PER_BREATH, rcPairIndex, type BreathTable } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
 import { assignFolds, foldBreathIndices, foldsOf, groupKFold, stratifiedGroupKFold, type FoldAssignment } from '../../folds/index.ts';
 import { sampleTrain } from '../features/sample-data.ts';
 

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { PRESSURE_LEVELS, ROWS_PER_BREATH, createRng, pressureLevel } from '../../dataset/index.ts';
-import { simulateDataset } from '../../dataset/simulator.ts';
+import { PRESSURE_LEVELS, createRng, pressureLevel } from '../../core/index.ts';
+import { ROWS_PER_BREATH } from '../../dataset/index.ts';
+import { simulateDataset } from '../../simulator/simulator.ts';
 import { DEFAULT_LOSS, getLoss, listLosses, lossFor, registerLoss, targetLevels, type LossDefinition } from '../../models/losses/index.ts';
 import type { OutputKind } from '../../models/model-definition.ts';
 

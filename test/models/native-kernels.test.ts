@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { createRng, simulateDataset } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
+import { simulateDataset } from '../../simulator/index.ts';
 import { loadNativeKernels, nativeKernelsStatus } from '../../models/recurrence/native.ts';
 import {
   gruBackward64, gruForward64, lstmBackward64, lstmForward64, referenceKernels, type Sequence64,

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '../../dataset/seed.ts';
+import { createRng } from '../../core/seed.ts';
 import { selectBackend } from '../../models/backend.ts';
 import { FusedRecurrent, getNativeKernels } from '../../models/recurrence/index.ts';
 import type { RecurrentCell, RecurrentDirection } from '../../models/recurrence/index.ts';

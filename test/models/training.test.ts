@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { C_VALUES, PRESSURE_LEVELS, R_VALUES, ROWS_PER_BREATH, createRng, deriveSeed, levelPressure } from '../../dataset/index.ts';
-import { simulateDataset } from '../../dataset/simulator.ts';
+import { C_VALUES, R_VALUES, ROWS_PER_BREATH } from '../../dataset/index.ts';
+import { PRESSURE_LEVELS, createRng, deriveSeed, levelPressure } from '../../core/index.ts';
+import { simulateDataset } from '../../simulator/simulator.ts';
 import type { ModelDefinition, OutputKind } from '../../models/model-definition.ts';
 import { getModel, listModels } from '../../models/registry.ts';
 import {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, simulateDataset, type BreathTable } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
+import { simulateDataset } from '../../simulator/index.ts';
+import { type BreathTable } from '../../dataset/index.ts';
 import { assignFolds, foldsOf } from '../../folds/index.ts';
 import { blendMethods, crossValidatedBlend, formatReport, inspiratoryMae, oofReport } from '../../submissions/index.ts';
 

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng, readTestCsv, readTrainCsv, type BreathTable } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
+import { readTestCsv, readTrainCsv, type BreathTable } from '../../dataset/index.ts';
 import { assignFolds, writeFoldsCsv } from '../../folds/index.ts';
 import { inspiratoryMae, readIdValues, saveModelPredictions } from '../../submissions/index.ts';
 

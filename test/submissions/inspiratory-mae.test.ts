@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { simulateDataset } from '../../dataset/index.ts';
+import { simulateDataset } from '../../simulator/index.ts';
 import { inspiratoryMae, inspiratoryMaeByRc } from '../../submissions/index.ts';
 
 test('inspiratoryMae averages |pred - target| over u_out == 0 rows only (hand computation)', () => {

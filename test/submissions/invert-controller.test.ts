@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, simulateDataset, type BreathTable } from '../../dataset/index.ts';
+import { createRng } from '../../core/index.ts';
+import { simulateDataset } from '../../simulator/index.ts';
+import { type BreathTable } from '../../dataset/index.ts';
 import { invertController, postprocess, inspiratoryMae } from '../../submissions/index.ts';
 
 const { train, truth } = simulateDataset({ breaths: 600, testBreaths: 0, seed: 21 }, { withTruth: true });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { levelPressure } from '../../dataset/index.ts';
+import { levelPressure } from '../../core/index.ts';
 import { writeSubmission } from '../../submissions/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidal-submission-'));

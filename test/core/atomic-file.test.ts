@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createAtomicWriteStream, writeFileAtomic } from '../../dataset/index.ts';
+import { createAtomicWriteStream, writeFileAtomic } from '../../core/index.ts';
 
 test('a committed stream appears whole under its name, with no temp file left', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidal-atomic-'));

@@ -1,8 +1,8 @@
 /**
- * The summary statistics the simulator is calibrated on (VENTILATOR.md section 2), measured on
+ * The summary statistics the simulator is calibrated on (docs/ventilator.md), measured on
  * any breath table with pressure, next to the real training data's figures.
  */
-import { ROWS_PER_BREATH, type BreathTable } from './breath-table.ts';
+import { ROWS_PER_BREATH, type BreathTable } from '../dataset/breath-table.ts';
 
 export interface BreathStatistics {
   inspiratoryRowsPerBreath: number;
@@ -36,7 +36,7 @@ export interface BreathStatistics {
   timeStepMax: number;
 }
 
-/** The real train.csv (VENTILATOR.md section 2); NaN where the source gives no figure. */
+/** The real train.csv (docs/ventilator.md); NaN where the source gives no figure. */
 export const REAL_STATISTICS: BreathStatistics = {
   inspiratoryRowsPerBreath: 2290968 / 75450,
   pressureMean: 11.22,

@@ -3,21 +3,11 @@
  * deterministic function of both). Row j records the quantised pressure p_j first, then u_j
  * computed from it; the lung's response to u_j shows from p_{j+1} on, through the valve delay.
  */
-import { ROWS_PER_BREATH, R_VALUES, C_VALUES } from './breath-table.ts';
-import { snapToGrid } from './pressure-grid.ts';
-import {
-  GAIN_GRID,
-  PIP_VALUES,
-  INSPIRATION_SECONDS,
-  NO_RESIDUAL,
-  clipValve,
-  expiratoryUIn,
-  nextIntegral,
-  piOutput,
-  residualAt,
-  type Residual,
-} from './simulator-controller.ts';
-import { DEFAULT_LUNG, advanceLung, airwayPressure, valveFlow, type LungModel, type LungState } from './simulator-lung.ts';
+import { ROWS_PER_BREATH, R_VALUES, C_VALUES } from '../dataset/breath-table.ts';
+import { snapToGrid } from '../core/pressure-grid.ts';
+import { GAIN_GRID, PIP_VALUES, INSPIRATION_SECONDS, clipValve, nextIntegral, piOutput } from '../core/controller-law.ts';
+import { NO_RESIDUAL, expiratoryUIn, residualAt, type Residual } from './residual.ts';
+import { DEFAULT_LUNG, advanceLung, airwayPressure, valveFlow, type LungModel, type LungState } from './lung.ts';
 
 /** Everything hidden that decides a breath's rows besides its time steps. */
 export interface BreathSettings {

@@ -3,9 +3,9 @@
  * built-in default reads back through the same CSV path as the real competition files.
  */
 import { join } from 'node:path';
-import { rowCount } from './breath-table.ts';
+import { rowCount } from '../dataset/breath-table.ts';
 import { simulateDataset } from './simulator.ts';
-import { writeBreathCsv, writeIdValueCsv } from './write-csv.ts';
+import { writeBreathCsv, writeIdValueCsv } from '../dataset/write-csv.ts';
 
 export interface SimulatedFiles {
   train: string;

@@ -6,10 +6,10 @@
  * seeded by its breath id, so its rows do not depend on how many other breaths were asked for.
  * The model (controller, residuals, lung) is described in docs/simulator.md.
  */
-import { ROWS_PER_BREATH, allocateBreathTable, type BreathTable } from './breath-table.ts';
-import { createRng } from './seed.ts';
-import { drawBreathSettings, drawTimeSteps, runBreath, type BreathSettings } from './simulator-breath.ts';
-import { DEFAULT_LUNG, type LungModel } from './simulator-lung.ts';
+import { ROWS_PER_BREATH, allocateBreathTable, type BreathTable } from '../dataset/breath-table.ts';
+import { createRng } from '../core/seed.ts';
+import { drawBreathSettings, drawTimeSteps, runBreath, type BreathSettings } from './breath.ts';
+import { DEFAULT_LUNG, type LungModel } from './lung.ts';
 
 export interface SimulateOptions {
   /** Training breaths. */

@@ -1,18 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import {
-  PRESSURE_LEVELS,
-  PRESSURE_MAX,
-  PRESSURE_MIN,
-  PRESSURE_STEP,
-  distanceToGrid,
-  levelPressure,
-  pressureLevel,
-  snapAllToGrid,
-  snapToGrid,
-} from '../../dataset/index.ts';
+import { PRESSURE_LEVELS, PRESSURE_MAX, PRESSURE_MIN, PRESSURE_STEP, distanceToGrid, levelPressure, pressureLevel, snapAllToGrid, snapToGrid } from '../../core/index.ts';
 
-/** The sensor's pressure for a 12-bit ADC code (VENTILATOR.md section 3): codes 1098..2047. */
+/** The sensor's pressure for a 12-bit ADC code (docs/ventilator.md): codes 1098..2047. */
 function adcPressure(code: number): number {
   return 35.15 * ((code * 16 * 4.096) / 32767 - 2.25);
 }

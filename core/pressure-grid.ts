@@ -1,6 +1,6 @@
 /**
  * The pressure sensor's 12-bit ADC grid: pressure takes exactly 950 values,
- * PRESSURE_MIN + k * PRESSURE_STEP for k = 0..949 (VENTILATOR.md section 3).
+ * PRESSURE_MIN + k * PRESSURE_STEP for k = 0..949 (docs/ventilator.md).
  */
 export const PRESSURE_MIN = -1.895744294564641;
 export const PRESSURE_STEP = 0.07030214545121005;

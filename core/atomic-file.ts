@@ -2,8 +2,7 @@
  * Atomic writes: a file appears complete under its final name or not at all, so a killed run
  * never leaves a half-written artefact that a later run would take as done.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 function tempPathFor(path: string): string {
@@ -67,27 +66,4 @@ export function createAtomicWriteStream(path: string): AtomicWriteStream {
       rmSync(tmp, { force: true });
     },
   };
-}
-
-/** SHA-256 of a file's bytes, streamed (training CSVs exceed the 2 GiB readFileSync limit). */
-export async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** SHA-256 of a JSON-serialisable value with sorted keys: a stable cache key for configs. */
-export function hashJson(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('hex');
-}
-
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
