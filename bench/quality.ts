@@ -26,7 +26,7 @@ import { fitRcTimeMean, predictRcTimeMean } from '../models/baselines/rc-time-me
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { lossFor } from '../models/losses/index.ts';
 import { getModel, listModels } from '../models/registry.ts';
-import { fitFold, foldDataFromLayout, gatherBreaths, inspiratoryMae, type RecipeInput } from '../models/training/index.ts';
+import { fitFold, foldDataFromLayout, gatherBreaths, inspiratoryMaeFromMask, type RecipeInput } from '../models/training/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -142,7 +142,7 @@ function validMae(pred: ArrayLike<number>, table: BreathTable, valid: ArrayLike<
       mask[i * ROWS_PER_BREATH + r] = table.uOut[valid[i] * ROWS_PER_BREATH + r] === 0 ? 1 : 0;
     }
   }
-  return inspiratoryMae(pred, target, mask);
+  return inspiratoryMaeFromMask(pred, target, mask);
 }
 
 const fmt = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(digits));

@@ -1,7 +1,9 @@
-export * from './backend.ts';
-export * from './model-definition.ts';
+// The model zoo's surface: backends, model definitions and their registry, layers, losses, training, baselines.
+export { BACKEND_NAMES, WEBGPU_INSTALL, selectBackend, type BackendName, type BackendChoice } from './backend.ts';
+export { type OutputKind, type ModelDefinition } from './model-definition.ts';
 export { getModel, listModels, registerModel } from './registry.ts';
-export * from './layers/index.ts';
-export * from './architectures/index.ts';
-export * from './losses/index.ts';
-export * from './training/index.ts';
+export { recurrent, type RecurrentArgs, ACTIVATION_NAMES, activate, type ActivationName, shiftedWindows, sameOffsets, Conv1DIm2col, conv1dIm2col, type Conv1DIm2colArgs, Conv1DTranspose, conv1dTranspose, type Conv1DTransposeArgs, LayerNorm, layerNorm, normalizeLastAxis, type LayerNormArgs, MultiHeadAttention, multiHeadAttention, selfAttention, type AttentionWeights, type MultiHeadAttentionArgs, TransformerEncoderLayer, transformerEncoderLayer, type TransformerEncoderLayerArgs, Dense, dense, type DenseArgs, matMul } from './layers/index.ts';
+export { bilstm, type BilstmConfig, lstmRaw, type LstmRawConfig, convBilstm, type ConvBilstmConfig, lstmCnnTransformer, type LstmCnnTransformerConfig, transformer, type TransformerConfig, outputChannels, outputHead } from './architectures/index.ts';
+export { type Loss, type LossDefinition, type LossTargets, maskedMean, channel, maskedMae, twoHeadMae, maeWithDiffs, DIFF_LAGS, laplaceNll, multiTargetMae, levelsCrossEntropy, targetLevels, registerLoss, getLoss, listLosses, lossFor, DEFAULT_LOSS } from './losses/index.ts';
+export { fitFold, type FitFoldOptions, type FoldResult, foldDataFromLayout, testDataFromLayout, type FoldData, type FoldTestData, DEFAULT_RECIPE, resolveRecipe, recipeProblems, RecipeSchema, type RecipeProblem, type TrainingRecipe, type RecipeInput, type OptimizerConfig, type ScheduleConfig, type AugmentationConfig, learningRateAt, updatePlateau, initialPlateauState, type PlateauState, AdamOptimizer, type OptimizerState, clipByGlobalNorm, augmentBatch, oneHotColumns, isAugmenting, type AugmentBatch, type OneHotColumns, epochOrder, gatherBreaths, decodePressure, type DecodeOptions, predictBreaths, type PredictInput, inspiratoryMaeFromMask, saveCheckpoint, loadCheckpoint, registerFileIo, readResumeState, writeResumeState, RESUME_FILE, type EpochRecord, type ResumeState } from './training/index.ts';
+export { fitRcTimeMean, predictRcTimeMean, type RcTimeMean } from './baselines/rc-time-mean.ts';

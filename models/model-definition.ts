@@ -23,6 +23,8 @@ export interface ModelDefinition<Config extends object = object> {
   small: Config;
   /** Which input feature set the model was designed for (a features/ set name). */
   featureSet: string;
+  /** Throws, naming the field, when a config value is out of range (run before any work starts). */
+  check(config: Config): void;
   /** Output layout of the built model. */
   outputKind(config: Config): OutputKind;
   /** Builds an uncompiled model with input [null, 80, inputFeatures]; all initialisers seeded from `seed`. */

@@ -41,8 +41,10 @@ const ModelEntry = z.strictObject({
 });
 
 export const RunConfigSchema = z.strictObject({
-  /** Run name: the folder under runs/ unless --out says otherwise. */
-  name: z.string().min(1),
+  /** Run name: the folder under runs/ unless --out says otherwise, so a plain name, never a path. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a plain name: letters, digits, ".", "-" and "_", starting with a letter or digit (use --out for a path)'),
   /** The one seed every other seed is derived from. */
   seed: z.number().int().min(0).default(42),
   backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
@@ -122,15 +124,6 @@ export function readRunConfig(path: string): RunConfig {
     throw new ConfigError(path, [(err as Error).message]);
   }
   return parseRunConfig(value, path);
-}
-
-/** Checks override keys against the keys of a defaults object, so a typo is an error, not a silent no-op. */
-export function checkOverrideKeys(overrides: Record<string, unknown>, defaults: object, where: string): void {
-  const known = new Set(Object.keys(defaults));
-  const unknown = Object.keys(overrides).filter((k) => !known.has(k));
-  if (unknown.length > 0) {
-    throw new ConfigError(where, [`unknown key(s) ${unknown.map((k) => `'${k}'`).join(', ')}; known: ${[...known].join(', ')}`]);
-  }
 }
 
 export function modelEntryId(entry: ModelEntryConfig): string {

@@ -1,5 +1,8 @@
-export { runPipeline, STOP_STAGES, type StopStage, resolveEntryRecipe, resolveModelConfig, type RunOptions, type RunSummary, type ModelScore } from './run.ts';
-export { RunConfigSchema, ConfigError, parseRunConfig, readRunConfig, checkOverrideKeys, modelEntryId, type RunConfig, type ModelEntryConfig } from './config.ts';
+export { runPipeline, checkRun, STOP_STAGES, type StopStage, type RunOptions, type RunSummary } from './run.ts';
+export { planRun, mergeRecipe, type RunPlan, type PlannedModel } from './plan.ts';
+export { runStage, type Stage, type StageContext } from './stage.ts';
+export { RunConfigSchema, ConfigError, parseRunConfig, readRunConfig, modelEntryId, type RunConfig, type ModelEntryConfig } from './config.ts';
 export { loadPreset, presetNames, presetPath } from './presets.ts';
 export { RunFolder, type Manifest, type StageRecord } from './run-folder.ts';
+export type { ModelScore } from './stages/predictions.ts';
 export { buildProgram, main } from './cli.ts';

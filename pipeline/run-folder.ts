@@ -1,28 +1,15 @@
 /**
- * The run folder: every artefact of a run has a name and a place here, and each stage records the
- * key (a hash of everything it read) under which its outputs were made, so a rerun skips a stage
- * whose inputs have not changed and recomputes one whose inputs have.
- *
- *   runs/NAME/
- *     config.json            the resolved config
- *     manifest.json          versions, backend, seeds, input hashes, stage timings, metrics
- *     log.txt                what the run printed, appended across resumes
- *     input/                 simulated Kaggle-format CSVs (simulated input only)
- *     cache/                 breath tables and feature layouts (Arrow IPC)
- *     folds.csv              breath_id,fold
- *     jobs/MODEL/fold-K/     checkpoint/, resume state, oof.arrow, test.arrow, done.json
- *     predictions/MODEL/     per-model OOF and per-fold test predictions (Arrow IPC)
- *     stages/STAGE.json      the key and summary of each completed stage
- *     submission.csv
+ * A run folder as the pipeline writes it: the catalog's paths (core/run-catalog.ts) plus the
+ * manifest, the log and the stage records that make a rerun resume instead of recompute.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../core/index.ts';
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { RunCatalog, writeFileAtomic } from '../core/index.ts';
 
-export interface StageRecord {
+/** What stages/STAGE.json holds: the key the stage ran under and what it produced. */
+export interface StageRecord<Result = unknown> {
   key: string;
   seconds: number;
-  summary: Record<string, unknown>;
+  result: Result;
 }
 
 export interface Manifest {
@@ -31,79 +18,65 @@ export interface Manifest {
   tfjs: string;
   backend?: string;
   backendTried?: { name: string; error?: string }[];
+  /** The recurrent kernels' path on this backend (native ISA, tf ops). */
+  kernels?: string;
   seed?: number;
+  /** Input files as given (for `tidal submit`), and the SHA-256 of their bytes. */
   inputs: Record<string, string>;
   inputHashes: Record<string, string>;
-  stages: Record<string, { seconds: number; at: string }>;
+  stages: Record<string, { key: string; seconds: number; cached: boolean; at: string }>;
   metrics: Record<string, unknown>;
 }
 
 export class RunFolder {
-  readonly dir: string;
+  readonly catalog: RunCatalog;
 
   constructor(dir: string) {
-    this.dir = resolve(dir);
-    mkdirSync(this.dir, { recursive: true });
+    this.catalog = new RunCatalog(dir);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      accessSync(this.dir, constants.W_OK);
+    } catch (err) {
+      throw new Error(`run folder ${this.dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): choose another --out`);
+    }
   }
 
-  path(...parts: string[]): string {
-    return join(this.dir, ...parts);
-  }
-
-  get configPath(): string {
-    return this.path('config.json');
-  }
-  get manifestPath(): string {
-    return this.path('manifest.json');
-  }
-  get foldsPath(): string {
-    return this.path('folds.csv');
-  }
-  get submissionPath(): string {
-    return this.path('submission.csv');
-  }
-  get cacheDir(): string {
-    return this.path('cache');
-  }
-  get inputDir(): string {
-    return this.path('input');
-  }
-  jobDir(modelId: string, fold: number): string {
-    return this.path('jobs', modelId, `fold-${fold}`);
+  get dir(): string {
+    return this.catalog.dir;
   }
 
   /** The record of a stage if it completed under `key`, else null. */
-  stage(name: string, key: string): StageRecord | null {
-    const file = this.path('stages', `${name}.json`);
+  stage<Result>(name: string, key: string): StageRecord<Result> | null {
+    const file = this.catalog.stageRecord(name);
     if (!existsSync(file)) return null;
-    const record = JSON.parse(readFileSync(file, 'utf8')) as StageRecord;
+    const record = JSON.parse(readFileSync(file, 'utf8')) as StageRecord<Result>;
     return record.key === key ? record : null;
   }
 
-  completeStage(name: string, record: StageRecord): void {
-    writeFileAtomic(this.path('stages', `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  completeStage(name: string, record: StageRecord, cached: boolean): void {
+    if (!cached) writeFileAtomic(this.catalog.stageRecord(name), `${JSON.stringify(record, null, 2)}\n`);
     this.updateManifest((m) => {
-      m.stages[name] = { seconds: record.seconds, at: new Date().toISOString() };
+      m.stages[name] = { key: record.key, seconds: record.seconds, cached, at: new Date().toISOString() };
     });
   }
 
   readManifest(): Manifest | null {
-    return existsSync(this.manifestPath) ? (JSON.parse(readFileSync(this.manifestPath, 'utf8')) as Manifest) : null;
+    return existsSync(this.catalog.manifest) ? (JSON.parse(readFileSync(this.catalog.manifest, 'utf8')) as Manifest) : null;
   }
 
   updateManifest(change: (manifest: Manifest) => void): Manifest {
     const manifest = this.readManifest();
-    if (!manifest) throw new Error(`${this.manifestPath} does not exist: write the manifest before updating it`);
+    if (!manifest) throw new Error(`${this.catalog.manifest} does not exist: write the manifest before updating it`);
     change(manifest);
-    writeFileAtomic(this.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    this.writeManifest(manifest);
     return manifest;
   }
 
   writeManifest(manifest: Manifest): void {
-    writeFileAtomic(this.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileAtomic(this.catalog.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
   }
 
   log(line: string): void {
-    appendFileSync(this.path('log.txt'), `${new Date().toISOString()} ${line}\n`);
+    appendFileSync(this.catalog.log, `${new Date().toISOString()} ${line}\n`);
   }
 }

@@ -1,18 +1,12 @@
 /**
  * One (model, fold) training job, run in its own process by the job pool. It reads everything it
  * needs from the run folder (feature layouts, folds.csv), so nothing is shared in memory with the
- * parent, and writes its results atomically into its job folder:
- *
- *   jobs/MODEL/fold-K/scaler.json       the scaler fitted on this fold's training breaths
- *   jobs/MODEL/fold-K/checkpoint/       the best epoch's model (model.save)
- *   jobs/MODEL/fold-K/checkpoint.resume the trainer's resume state while training
- *   jobs/MODEL/fold-K/oof.arrow         predictions of the fold's validation breaths (their rows)
- *   jobs/MODEL/fold-K/test.arrow        predictions of every test row
- *   jobs/MODEL/fold-K/done.json         written last: the job's key and scores
+ * parent, and writes its results atomically into its job folder (core/run-catalog.ts, JobFiles);
+ * done.json, written last, holds the key the outputs were made under.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/index.ts';
+import { RunCatalog, writeFileAtomic, type JobFiles } from '../core/index.ts';
 import { applyScaler, fitScaler, readLayoutArrow, writeScaler, type ScalerKind } from '../features/index.ts';
 import { foldBreathIndices, readFoldsCsv } from '../folds/index.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
@@ -21,16 +15,16 @@ import { fitFold, resolveRecipe, type RecipeInput } from '../models/training/ind
 import { readPredictionColumn, writePredictionColumn } from '../submissions/index.ts';
 
 export interface TrainJobSpec {
-  /** Cache key of everything the job reads; a done.json with another key is stale. */
+  /** Cache key of everything the job reads, by content; a done.json with another key is stale. */
   key: string;
-  jobDir: string;
+  runDir: string;
   modelId: string;
   modelName: string;
   config: object;
   recipe: RecipeInput;
+  /** Feature layout files inside the run's cache folder. */
   trainFeatures: string;
   testFeatures: string;
-  foldsPath: string;
   fold: number;
   scaler: ScalerKind;
   seed: number;
@@ -54,19 +48,16 @@ export interface DoneRecord {
   seconds: number;
 }
 
-const DONE = 'done.json';
-
 /** The finished job's record when its outputs are complete and were made under `key`. */
-export function readDone(jobDir: string, key: string): DoneRecord | null {
-  const path = join(jobDir, DONE);
-  if (!existsSync(path)) return null;
-  const record = JSON.parse(readFileSync(path, 'utf8')) as DoneRecord;
+export function readDone(job: JobFiles, key: string): DoneRecord | null {
+  if (!existsSync(job.done)) return null;
+  const record = JSON.parse(readFileSync(job.done, 'utf8')) as DoneRecord;
   return record.key === key ? record : null;
 }
 
-export function readJobResult(jobDir: string): { validIdx: Int32Array; oof: Float32Array; test: Float32Array } {
-  const validIdx = Int32Array.from(JSON.parse(readFileSync(join(jobDir, 'valid-breaths.json'), 'utf8')) as number[]);
-  return { validIdx, oof: readPredictionColumn(join(jobDir, 'oof.arrow')), test: readPredictionColumn(join(jobDir, 'test.arrow')) };
+export function readJobResult(job: JobFiles): { validIdx: Int32Array; oof: Float32Array; test: Float32Array } {
+  const validIdx = Int32Array.from(JSON.parse(readFileSync(job.validBreaths, 'utf8')) as number[]);
+  return { validIdx, oof: readPredictionColumn(job.oof), test: readPredictionColumn(job.test) };
 }
 
 export async function runTrainJob(
@@ -74,19 +65,21 @@ export async function runTrainJob(
   onEpoch: (epoch: number, epochs: number, info: string) => void,
 ): Promise<DoneRecord> {
   const started = Date.now();
+  const catalog = new RunCatalog(spec.runDir);
+  const job = catalog.job(spec.modelId, spec.fold);
   // A resume state made under another key (changed config) must not be continued.
-  const keyFile = join(spec.jobDir, 'key.txt');
-  if (existsSync(keyFile) && readFileSync(keyFile, 'utf8') !== spec.key) rmSync(spec.jobDir, { recursive: true, force: true });
-  writeFileAtomic(keyFile, spec.key);
+  if (existsSync(job.key) && readFileSync(job.key, 'utf8') !== spec.key) rmSync(job.dir, { recursive: true, force: true });
+  writeFileAtomic(job.key, spec.key);
 
   await selectBackend(spec.backend);
-  const [{ layout: train }, { layout: test }] = await Promise.all([readLayoutArrow(spec.trainFeatures), readLayoutArrow(spec.testFeatures)]);
-  if (!train.target) throw new Error(`${spec.trainFeatures}: the training layout has no target`);
-  const { train: trainIdx, valid: validIdx } = foldBreathIndices(readFoldsCsv(spec.foldsPath), train.breathId, spec.fold);
+  const trainFeatures = join(catalog.cacheDir, spec.trainFeatures);
+  const [{ layout: train }, { layout: test }] = await Promise.all([readLayoutArrow(trainFeatures), readLayoutArrow(join(catalog.cacheDir, spec.testFeatures))]);
+  if (!train.target) throw new Error(`${trainFeatures}: the training layout has no target`);
+  const { train: trainIdx, valid: validIdx } = foldBreathIndices(readFoldsCsv(catalog.folds), train.breathId, spec.fold);
 
   // Fitted on this fold's training breaths only; validation and test rows are only transformed.
   const scaler = fitScaler(spec.scaler, train, trainIdx);
-  writeScaler(join(spec.jobDir, 'scaler.json'), scaler);
+  writeScaler(job.scaler, scaler);
   const scaledTrain = applyScaler(scaler, train);
   const scaledTest = applyScaler(scaler, test);
 
@@ -108,14 +101,16 @@ export async function runTrainJob(
     test: { x: scaledTest.features, nBreaths: test.nBreaths, mask: test.inspiratory },
     recipe: spec.recipe,
     seed: spec.seed,
-    checkpointDir: join(spec.jobDir, 'checkpoint'),
+    checkpointDir: job.checkpoint,
+    resumeDir: job.resume,
     onEpoch: (record) => onEpoch(record.epoch, epochs, `valid MAE ${record.validMae.toFixed(4)}`),
   });
   if (!result.test) throw new Error('the trainer returned no test predictions');
 
-  writeFileAtomic(join(spec.jobDir, 'valid-breaths.json'), JSON.stringify(Array.from(validIdx)));
-  writePredictionColumn(join(spec.jobDir, 'oof.arrow'), result.oof);
-  writePredictionColumn(join(spec.jobDir, 'test.arrow'), result.test);
+  writeFileAtomic(job.validBreaths, JSON.stringify(Array.from(validIdx)));
+  writePredictionColumn(job.oof, result.oof);
+  writePredictionColumn(job.test, result.test);
+  writeFileAtomic(job.history, `${JSON.stringify(result.history, null, 2)}\n`);
   const done: DoneRecord = {
     key: spec.key,
     bestEpoch: result.bestEpoch,
@@ -123,6 +118,6 @@ export async function runTrainJob(
     epochsRun: result.history.length,
     seconds: (Date.now() - started) / 1000,
   };
-  writeFileAtomic(join(spec.jobDir, DONE), `${JSON.stringify(done, null, 2)}\n`);
+  writeFileAtomic(job.done, `${JSON.stringify(done, null, 2)}\n`);
   return done;
 }

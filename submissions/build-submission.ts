@@ -11,17 +11,19 @@ import { ROWS_PER_BREATH } from '../dataset/index.ts';
 import { blendMethods } from './blend-methods/index.ts';
 import { crossValidatedBlend, type CrossValidatedBlend } from './cross-validated-blend.ts';
 import { foldCombiners, type FoldCombinerOptions } from './fold-combiners/index.ts';
-import { inspiratoryMae, inspiratoryMaeByRc, type RcScore } from './inspiratory-mae.ts';
+import { inspiratoryMaeFromUOut, inspiratoryMaeByRc, type RcScore } from './inspiratory-mae.ts';
 import type { InversionResult } from './invert-controller.ts';
 import { oofReport, type ScoredPredictions } from './oof-report.ts';
 import { postprocess, type PostprocessOptions } from './postprocess.ts';
-import { loadRunPredictions, type RunPredictions } from './prediction-store.ts';
+import { loadRunPredictions, type PredictionSelection, type RunPredictions } from './prediction-store.ts';
 import { resolveInputs, type InputSources, type SubmissionInputs } from './run-inputs.ts';
 import { writeSubmission } from './write-submission.ts';
 
 export interface BuildSubmissionOptions extends InputSources {
-  /** Predictions; default: loaded from runDir/predictions. */
+  /** Predictions; default: the selected ones loaded from runDir/predictions. */
   predictions?: RunPredictions;
+  /** Which saved predictions to blend (with runDir): exactly these models and folds. */
+  selection?: PredictionSelection;
   /** All inputs at once (overrides the InputSources fields). */
   inputs?: SubmissionInputs;
   /** Write submission.csv here (checked, atomic). Nothing is written without it. */
@@ -75,10 +77,10 @@ function summarise(inv: InversionResult, breaths: number, truth?: Float64Array |
 }
 
 export async function buildSubmission(options: BuildSubmissionOptions): Promise<BuiltSubmission> {
-  if (!options.runDir && !options.predictions) throw new Error('buildSubmission: give runDir or predictions');
+  if (!options.predictions && !(options.runDir && options.selection)) throw new Error('buildSubmission: give predictions, or runDir and a selection');
   const foldCombiner = foldCombiners.get(options.foldCombine ?? 'median');
   const method = blendMethods.get(options.modelCombine ?? 'weights');
-  const predictions = options.predictions ?? loadRunPredictions(options.runDir!);
+  const predictions = options.predictions ?? loadRunPredictions(options.runDir!, options.selection!);
   const inputs = options.inputs ?? (await resolveInputs(options));
   const { train, test } = inputs;
   if (!train.pressure) throw new Error('buildSubmission: the train table has no pressure column');
@@ -112,8 +114,8 @@ export async function buildSubmission(options: BuildSubmissionOptions): Promise<
     inputs,
     blend,
     report: oofReport(entries, train),
-    blendOofMae: inspiratoryMae(blend.oof, train.pressure!, train.uOut),
-    postprocessedOofMae: inspiratoryMae(finalOof.pressure, train.pressure!, train.uOut),
+    blendOofMae: inspiratoryMaeFromUOut(blend.oof, train.pressure!, train.uOut),
+    postprocessedOofMae: inspiratoryMaeFromUOut(finalOof.pressure, train.pressure!, train.uOut),
     inversionCoverage: finalTest.inversion?.coverage ?? 0,
   };
   if (finalTest.inversion && finalOof.inversion) {

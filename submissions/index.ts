@@ -1,4 +1,4 @@
-export { inspiratoryMae, inspiratoryMaeByRc, type RcScore } from './inspiratory-mae.ts';
+export { inspiratoryMaeFromUOut, inspiratoryMaeByRc, type RcScore } from './inspiratory-mae.ts';
 export { foldCombiners, DEFAULT_AGREEMENT, type FoldCombiner, type FoldCombinerOptions } from './fold-combiners/index.ts';
 export { blendMethods, fitSimplexWeights, type BlendFit, type BlendMethod } from './blend-methods/index.ts';
 export { createRegistry, type Registry } from './registry.ts';
@@ -6,7 +6,7 @@ export { crossValidatedBlend, type CrossValidatedBlend } from './cross-validated
 export { oofReport, formatReport, formatScores, type ScoredPredictions } from './oof-report.ts';
 export { invertController, applyInversion, DEFAULT_INVERSION, type InversionOptions, type InversionResult } from './invert-controller.ts';
 export { postprocess, type PostprocessOptions, type Postprocessed } from './postprocess.ts';
-export { saveModelPredictions, loadRunPredictions, predictionsDir, readPredictionColumn, writePredictionColumn, type ModelPredictions, type RunPredictions } from './prediction-store.ts';
+export { saveModelPredictions, loadRunPredictions, readPredictionColumn, writePredictionColumn, type ModelPredictions, type PredictionSelection, type RunPredictions } from './prediction-store.ts';
 export { readIdValues } from './read-id-values.ts';
 export { scoreSubmissionFiles, type ScoreFiles } from './score-files.ts';
 export { writeSubmission, orderForSubmission, SubmissionError, type SubmissionOptions } from './write-submission.ts';

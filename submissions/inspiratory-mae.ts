@@ -7,9 +7,9 @@ import { C_VALUES, R_VALUES, ROWS_PER_BREATH, rcPairIndex, rcPairName, type Brea
 type Values = ArrayLike<number>;
 
 /** MAE over rows with uOut == 0; NaN when there are no such rows. */
-export function inspiratoryMae(pred: Values, target: Values, uOut: ArrayLike<number>): number {
+export function inspiratoryMaeFromUOut(pred: Values, target: Values, uOut: ArrayLike<number>): number {
   if (pred.length !== target.length || pred.length !== uOut.length) {
-    throw new Error(`inspiratoryMae: lengths differ (pred ${pred.length}, target ${target.length}, uOut ${uOut.length})`);
+    throw new Error(`inspiratoryMaeFromUOut: lengths differ (pred ${pred.length}, target ${target.length}, uOut ${uOut.length})`);
   }
   let sum = 0;
   let n = 0;

@@ -4,10 +4,9 @@
  * fold), each an Arrow IPC file with a single float32 column `pressure`. Blends and submissions
  * are rebuilt from these without retraining.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { writeFileAtomic } from '../core/index.ts';
+import { RunCatalog, writeFileAtomic } from '../core/index.ts';
 
 export interface ModelPredictions {
   /** OOF prediction per train row, in breath-table order. */
@@ -17,16 +16,17 @@ export interface ModelPredictions {
 }
 
 export interface RunPredictions {
-  /** Model ids, sorted. */
+  /** Model ids, in the selection's order. */
   models: string[];
   byModel: Map<string, ModelPredictions>;
 }
 
 const MODEL_ID = /^[a-z0-9][a-z0-9_-]*$/i;
-const TEST_FILE = /^test-fold(\d+)\.arrow$/;
 
-export function predictionsDir(runDir: string, model?: string): string {
-  return model === undefined ? join(runDir, 'predictions') : join(runDir, 'predictions', model);
+/** Which predictions a blend takes: exactly these models, each with folds 0..folds-1. */
+export interface PredictionSelection {
+  models: string[];
+  folds: number;
 }
 
 /** One float32 column `pressure` as an Arrow IPC file, written atomically. */
@@ -35,6 +35,7 @@ export function writePredictionColumn(path: string, values: Float32Array): void 
 }
 
 export function readPredictionColumn(path: string): Float32Array {
+  if (!existsSync(path)) throw new Error(`${path}: missing (train the run first)`);
   const table = tableFromIPC(readFileSync(path));
   const column = table.getChild('pressure');
   if (!column) throw new Error(`${path}: no 'pressure' column (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
@@ -43,6 +44,7 @@ export function readPredictionColumn(path: string): Float32Array {
   return values;
 }
 
+/** Replaces the model's saved predictions (files of folds it no longer has go with them). */
 export function saveModelPredictions(runDir: string, model: string, predictions: ModelPredictions): void {
   if (!MODEL_ID.test(model)) throw new Error(`saveModelPredictions: model id '${model}' must be letters, digits, - and _`);
   if (predictions.testByFold.length === 0) throw new Error(`saveModelPredictions: model '${model}' has no test predictions`);
@@ -50,43 +52,32 @@ export function saveModelPredictions(runDir: string, model: string, predictions:
   predictions.testByFold.forEach((p, k) => {
     if (p.length !== testRows) throw new Error(`saveModelPredictions: model '${model}' fold ${k} has ${p.length} test rows, fold 0 has ${testRows}`);
   });
-  const dir = predictionsDir(runDir, model);
-  writePredictionColumn(join(dir, 'oof.arrow'), predictions.oof);
-  predictions.testByFold.forEach((p, k) => writePredictionColumn(join(dir, `test-fold${k}.arrow`), p));
+  const files = new RunCatalog(runDir).predictions(model);
+  rmSync(files.dir, { recursive: true, force: true });
+  writePredictionColumn(files.oof, predictions.oof);
+  predictions.testByFold.forEach((p, k) => writePredictionColumn(files.testFold(k), p));
 }
 
-/** Every model's predictions under runDir/predictions; checks that the models agree on row counts. */
-export function loadRunPredictions(runDir: string): RunPredictions {
-  const root = predictionsDir(runDir);
-  if (!existsSync(root)) throw new Error(`${root}: no predictions folder (train the run first)`);
-  const models = readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
-  if (models.length === 0) throw new Error(`${root}: no model predictions`);
+/** The selected models' predictions; checks that they agree on row counts. */
+export function loadRunPredictions(runDir: string, selection: PredictionSelection): RunPredictions {
+  const catalog = new RunCatalog(runDir);
+  if (selection.models.length === 0) throw new Error(`${catalog.predictionsDir}: no models selected`);
   const byModel = new Map<string, ModelPredictions>();
-  for (const model of models) {
-    const dir = join(root, model);
-    const oofPath = join(dir, 'oof.arrow');
-    if (!existsSync(oofPath)) throw new Error(`${dir}: missing oof.arrow`);
-    const folds = readdirSync(dir)
-      .map((name) => TEST_FILE.exec(name))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    if (folds.length === 0) throw new Error(`${dir}: no test-fold<k>.arrow files`);
-    const predictions = { oof: readPredictionColumn(oofPath), testByFold: folds.map((k) => readPredictionColumn(join(dir, `test-fold${k}.arrow`))) };
-    byModel.set(model, predictions);
+  for (const model of selection.models) {
+    const files = catalog.predictions(model);
+    const testByFold = Array.from({ length: selection.folds }, (_, k) => readPredictionColumn(files.testFold(k)));
+    byModel.set(model, { oof: readPredictionColumn(files.oof), testByFold });
   }
+  const models = [...selection.models];
   const first = byModel.get(models[0])!;
   for (const model of models) {
     const p = byModel.get(model)!;
     if (p.oof.length !== first.oof.length) {
-      throw new Error(`${root}: model '${model}' has ${p.oof.length} OOF rows, '${models[0]}' has ${first.oof.length}`);
+      throw new Error(`${catalog.predictionsDir}: model '${model}' has ${p.oof.length} OOF rows, '${models[0]}' has ${first.oof.length}`);
     }
     p.testByFold.forEach((t) => {
       if (t.length !== first.testByFold[0].length) {
-        throw new Error(`${root}: model '${model}' has ${t.length} test rows, '${models[0]}' has ${first.testByFold[0].length}`);
+        throw new Error(`${catalog.predictionsDir}: model '${model}' has ${t.length} test rows, '${models[0]}' has ${first.testByFold[0].length}`);
       }
     });
   }

@@ -5,7 +5,8 @@
  * sampleSubmission, answers? }), folds from folds.csv.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { RunCatalog } from '../core/index.ts';
 import { readSampleSubmission, readTestCsv, readTrainCsv, type BreathTable } from '../dataset/index.ts';
 import { foldsOf, readFoldsCsv } from '../folds/index.ts';
 import { readIdValues } from './read-id-values.ts';
@@ -37,7 +38,7 @@ export interface InputSources {
 type ManifestInputs = Partial<Record<'train' | 'test' | 'sampleSubmission' | 'answers', string>>;
 
 function readManifestInputs(runDir: string): ManifestInputs {
-  const path = join(runDir, 'manifest.json');
+  const path = new RunCatalog(runDir).manifest;
   if (!existsSync(path)) return {};
   const inputs = (JSON.parse(readFileSync(path, 'utf8')) as { inputs?: ManifestInputs }).inputs ?? {};
   const at = (p: string | undefined) => (typeof p === 'string' ? (isAbsolute(p) ? p : resolve(runDir, p)) : undefined);
@@ -56,7 +57,7 @@ export async function resolveInputs(sources: InputSources): Promise<SubmissionIn
   const train = sources.train ?? (await readTrainCsv(need('train', undefined)));
   const test = sources.test ?? (await readTestCsv(need('test', undefined)));
   const sampleIds = (await readSampleSubmission(need('sampleSubmission', sources.sampleSubmission))).id;
-  const foldsPath = sources.foldsPath ?? (sources.runDir ? join(sources.runDir, 'folds.csv') : undefined);
+  const foldsPath = sources.foldsPath ?? (sources.runDir ? new RunCatalog(sources.runDir).folds : undefined);
   if (!foldsPath) throw new Error('building a submission needs the folds: pass foldsPath or a run folder with folds.csv');
   const breathFold = Int32Array.from(foldsOf(readFoldsCsv(foldsPath), train.breathId));
   const answersPath = sources.answers ?? manifest.answers;

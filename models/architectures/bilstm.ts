@@ -27,10 +27,13 @@ export const bilstm: ModelDefinition<BilstmConfig> = {
   small: { units: [16, 8], denseUnits: 8, levels: false },
   featureSet: 'public',
   outputKind: (config) => (config.levels ? 'levels' : 'pressure'),
-  build(config, inputFeatures, seed) {
+  check(config) {
     checkPositiveIntList('bilstm', 'units', config.units);
     checkPositiveInt('bilstm', 'denseUnits', config.denseUnits);
     checkBoolean('bilstm', 'levels', config.levels);
+  },
+  build(config, inputFeatures, seed) {
+    bilstm.check(config);
     const input = tf.input({ shape: [ROWS_PER_BREATH, inputFeatures], name: 'features' });
     let x = bilstmStack(input, config.units, seed);
     x = dense({ units: config.denseUnits, activation: 'selu', seed: deriveSeed(seed, 'dense'), name: 'dense' })

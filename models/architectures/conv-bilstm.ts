@@ -28,10 +28,13 @@ export const convBilstm: ModelDefinition<ConvBilstmConfig> = {
   small: { convFilters: 8, kernelSizes: [2, 3, 4], units: [16, 8] },
   featureSet: 'public',
   outputKind: () => 'two-head',
-  build(config, inputFeatures, seed) {
+  check(config) {
     checkPositiveInt('conv-bilstm', 'convFilters', config.convFilters);
     checkPositiveIntList('conv-bilstm', 'kernelSizes', config.kernelSizes);
     checkPositiveIntList('conv-bilstm', 'units', config.units);
+  },
+  build(config, inputFeatures, seed) {
+    convBilstm.check(config);
     const input = tf.input({ shape: [ROWS_PER_BREATH, inputFeatures], name: 'features' });
     const branches = config.kernelSizes.map(
       (kernelSize, i) =>

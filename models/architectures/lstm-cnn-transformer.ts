@@ -44,7 +44,7 @@ export const lstmCnnTransformer: ModelDefinition<LstmCnnTransformerConfig> = {
   small: { width: 16, lstmBlocks: 1, lstmUnits: 8, lstmFfnUnits: 32, convKernels: [3, 1], heads: 2, ffnUnits: 32 },
   featureSet: 'public',
   outputKind: () => 'pressure',
-  build(config, inputFeatures, seed) {
+  check(config) {
     for (const field of ['width', 'lstmBlocks', 'lstmUnits', 'lstmFfnUnits', 'heads', 'ffnUnits'] as const) {
       checkPositiveInt('lstm-cnn-transformer', field, config[field]);
     }
@@ -52,6 +52,9 @@ export const lstmCnnTransformer: ModelDefinition<LstmCnnTransformerConfig> = {
     if (config.width % config.heads !== 0) {
       throw new Error(`lstm-cnn-transformer: width ${config.width} is not a multiple of heads ${config.heads}`);
     }
+  },
+  build(config, inputFeatures, seed) {
+    lstmCnnTransformer.check(config);
     const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
       layer.apply(x) as tf.SymbolicTensor;
     const input = tf.input({ shape: [ROWS_PER_BREATH, inputFeatures], name: 'features' });

@@ -27,8 +27,11 @@ export const lstmRaw: ModelDefinition<LstmRawConfig> = {
   small: { units: 16, layers: 2, denseUnits: 16 },
   featureSet: 'raw',
   outputKind: () => 'two-head',
-  build(config, inputFeatures, seed) {
+  check(config) {
     for (const field of ['units', 'layers', 'denseUnits'] as const) checkPositiveInt('lstm-raw', field, config[field]);
+  },
+  build(config, inputFeatures, seed) {
+    lstmRaw.check(config);
     const input = tf.input({ shape: [ROWS_PER_BREATH, inputFeatures], name: 'features' });
     let x = bilstmStack(input, new Array<number>(config.layers).fill(config.units), seed);
     x = dense({ units: config.denseUnits, activation: 'swish', seed: deriveSeed(seed, 'dense'), name: 'dense' })

@@ -35,12 +35,15 @@ export const transformer: ModelDefinition<TransformerConfig> = {
   small: { width: 16, blocks: 2, heads: 2, keyDim: 8, ffnUnits: 16, residualWeight: 0.7 },
   featureSet: 'public',
   outputKind: () => 'multi-target',
-  build(config, inputFeatures, seed) {
+  check(config) {
     for (const field of ['width', 'blocks', 'heads', 'keyDim', 'ffnUnits'] as const) checkPositiveInt('transformer', field, config[field]);
     const w = config.residualWeight;
     if (w !== null && !(typeof w === 'number' && w > 0 && w < 1)) {
       throw new Error(`transformer: config.residualWeight must be null or a number in (0, 1), got ${JSON.stringify(w)}`);
     }
+  },
+  build(config, inputFeatures, seed) {
+    transformer.check(config);
     const input = tf.input({ shape: [ROWS_PER_BREATH, inputFeatures], name: 'features' });
     let x = dense({ units: config.width, seed: deriveSeed(seed, 'input'), name: 'input_projection' })
       .apply(input) as tf.SymbolicTensor;

@@ -21,7 +21,7 @@ import { epochOrder, gatherBreaths } from './batches.ts';
 import type { FoldData, FoldTestData } from './fold-data.ts';
 import { saveCheckpoint } from './checkpoints.ts';
 import { clipByGlobalNorm } from './clip-gradients.ts';
-import { inspiratoryMae } from './metrics.ts';
+import { inspiratoryMaeFromMask } from './metrics.ts';
 import { AdamOptimizer } from './optimizers.ts';
 import { predictBreaths } from './predict.ts';
 import { resolveRecipe, type RecipeInput, type TrainingRecipe } from './recipe.ts';
@@ -199,7 +199,7 @@ export async function fitFold<Config extends object>(options: FitFoldOptions<Con
       }
 
       const oof = await predictBreaths(model, outputKind, { x: data.x, inspiratory, nFeatures: f }, validIdx, predictOptions);
-      const validMae = inspiratoryMae(oof, validTarget, validMask);
+      const validMae = inspiratoryMaeFromMask(oof, validTarget, validMask);
       const best = validMae < state.bestValidMae;
       if (best) {
         state.bestValidMae = validMae;

@@ -3,6 +3,9 @@ export { foldDataFromLayout, testDataFromLayout, type FoldData, type FoldTestDat
 export {
   DEFAULT_RECIPE,
   resolveRecipe,
+  recipeProblems,
+  RecipeSchema,
+  type RecipeProblem,
   type TrainingRecipe,
   type RecipeInput,
   type OptimizerConfig,
@@ -16,7 +19,7 @@ export { augmentBatch, oneHotColumns, isAugmenting, type AugmentBatch, type OneH
 export { epochOrder, gatherBreaths } from './batches.ts';
 export { decodePressure, type DecodeOptions } from './decode-pressure.ts';
 export { predictBreaths, type PredictInput } from './predict.ts';
-export { inspiratoryMae } from './metrics.ts';
+export { inspiratoryMaeFromMask } from './metrics.ts';
 export { saveCheckpoint, loadCheckpoint } from './checkpoints.ts';
 export { registerFileIo } from './file-io.ts';
 export { readResumeState, writeResumeState, RESUME_FILE, type EpochRecord, type ResumeState } from './resume-state.ts';

@@ -1,7 +1,7 @@
 /** The competition metric: mean absolute error over inspiratory rows, accumulated in float64. */
-export function inspiratoryMae(pred: ArrayLike<number>, target: ArrayLike<number>, inspiratory: ArrayLike<number>): number {
+export function inspiratoryMaeFromMask(pred: ArrayLike<number>, target: ArrayLike<number>, inspiratory: ArrayLike<number>): number {
   if (pred.length !== target.length || pred.length !== inspiratory.length) {
-    throw new Error(`inspiratoryMae: lengths differ (pred ${pred.length}, target ${target.length}, mask ${inspiratory.length})`);
+    throw new Error(`inspiratoryMaeFromMask: lengths differ (pred ${pred.length}, target ${target.length}, mask ${inspiratory.length})`);
   }
   let sum = 0;
   let n = 0;

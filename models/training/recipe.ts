@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The training recipe: every knob of a fold's training, typed, JSON-serialisable, with a
  * documented default per field. `resolveRecipe` fills defaults and rejects bad values by name.
@@ -79,65 +81,110 @@ export const DEFAULT_RECIPE: TrainingRecipe = {
 
 export type RecipeInput = Partial<Omit<TrainingRecipe, 'augmentation' | 'optimizer'>> & {
   augmentation?: Partial<AugmentationConfig>;
-  optimizer?: Partial<OptimizerConfig> & { kind: OptimizerConfig['kind'] };
+  /** An optimizer object, or just its kind ('adam', 'adamw') for its defaults. */
+  optimizer?: (Partial<OptimizerConfig> & { kind: OptimizerConfig['kind'] }) | OptimizerConfig['kind'];
 };
 
-function check(ok: boolean, field: string, expected: string, value: unknown): void {
-  if (!ok) throw new Error(`training recipe: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
+// Every message reads after the field's path: "epochs must be a positive integer, got 0".
+const positiveInt = z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' });
+const positive = z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).finite({ error: 'must be a positive number' });
+const nonNegative = z.number({ error: 'must be a number >= 0' }).min(0, { error: 'must be a number >= 0' }).finite({ error: 'must be a number >= 0' });
+const probability = z.number({ error: 'must be in [0, 1]' }).min(0, { error: 'must be in [0, 1]' }).max(1, { error: 'must be in [0, 1]' });
+const beta = z.number({ error: 'must be in [0, 1)' }).min(0, { error: 'must be in [0, 1)' }).lt(1, { error: 'must be in [0, 1)' });
+const kindError = (kinds: string[]) => ({ error: `must be one of ${kinds.map((k) => `'${k}'`).join(', ')}` });
+
+const adam = { beta1: beta.default(0.9), beta2: beta.default(0.999), epsilon: positive.default(1e-7) };
+const OptimizerSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { kind: value } : value),
+  z.discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({ kind: z.literal('adam'), ...adam }),
+      z.strictObject({ kind: z.literal('adamw'), ...adam, weightDecay: nonNegative.default(0.01) }),
+    ],
+    kindError(['adam', 'adamw']),
+  ),
+);
+
+const ScheduleSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('constant') }),
+    z.strictObject({
+      kind: z.literal('cosine'),
+      decayFraction: z.number({ error: 'must be in (0, 1]' }).gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }).default(1),
+      minLr: nonNegative.default(0),
+    }),
+    z.strictObject({
+      kind: z.literal('cosine-restarts'),
+      cycleEpochs: positive,
+      cycleMult: z.number({ error: 'must be a number >= 1' }).min(1, { error: 'must be a number >= 1' }).default(1),
+      minLr: nonNegative.default(0),
+    }),
+    z.strictObject({
+      kind: z.literal('plateau'),
+      factor: z.number({ error: 'must be in (0, 1)' }).gt(0, { error: 'must be in (0, 1)' }).lt(1, { error: 'must be in (0, 1)' }).default(0.5),
+      patience: positiveInt.default(5),
+      minLr: nonNegative.default(0),
+    }),
+  ],
+  kindError(['constant', 'cosine', 'cosine-restarts', 'plateau']),
+);
+
+/** The recipe as it may be written in a config: every key optional, unknown keys refused. */
+export const RecipeSchema = z.strictObject({
+  epochs: positiveInt.default(DEFAULT_RECIPE.epochs),
+  batchSize: positiveInt.default(DEFAULT_RECIPE.batchSize),
+  lr: positive.default(DEFAULT_RECIPE.lr),
+  optimizer: OptimizerSchema.prefault({ kind: 'adam' }),
+  schedule: ScheduleSchema.prefault({ kind: 'constant' }),
+  clipNorm: positive.nullable().default(DEFAULT_RECIPE.clipNorm),
+  patience: positiveInt.nullable().default(DEFAULT_RECIPE.patience),
+  augmentation: z
+    .strictObject({
+      maskRProbability: probability.default(0),
+      maskCProbability: probability.default(0),
+      mixupProbability: probability.default(0),
+      mixupAlpha: z.number({ error: 'must be in (0, 1]' }).gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }).default(0.4),
+    })
+    .prefault({}),
+  loss: z.string({ error: 'must be a loss name or null' }).nullable().default(DEFAULT_RECIPE.loss),
+  levelsDecode: z.enum(['expected', 'argmax'], kindError(['expected', 'argmax'])).default(DEFAULT_RECIPE.levelsDecode),
+  resumeEvery: positiveInt.default(DEFAULT_RECIPE.resumeEvery),
+});
+
+/** One bad recipe value: its path inside the recipe ("schedule.minLr") and what is wrong. */
+export interface RecipeProblem {
+  path: string;
+  message: string;
 }
 
-const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
-const probability = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
-
-/** The recipe with defaults filled in; throws naming the first bad field. */
-export function resolveRecipe(input: RecipeInput = {}): TrainingRecipe {
-  const given = input.optimizer as { kind?: string; weightDecay?: unknown } | undefined;
-  check(!(given?.kind === 'adam' && given.weightDecay !== undefined), 'optimizer.weightDecay', "absent for 'adam' (use 'adamw')", given?.weightDecay);
-  const optimizer = { ...DEFAULT_RECIPE.optimizer, weightDecay: 0.01, ...input.optimizer } as OptimizerConfig & { weightDecay?: number };
-  if (optimizer.kind === 'adam') delete optimizer.weightDecay;
-  const recipe: TrainingRecipe = {
-    ...DEFAULT_RECIPE,
-    ...input,
-    optimizer,
-    augmentation: { ...DEFAULT_RECIPE.augmentation, ...input.augmentation },
-  };
-  check(positiveInt(recipe.epochs), 'epochs', 'a positive integer', recipe.epochs);
-  check(positiveInt(recipe.batchSize), 'batchSize', 'a positive integer', recipe.batchSize);
-  check(recipe.lr > 0 && Number.isFinite(recipe.lr), 'lr', 'a positive number', recipe.lr);
-  check(['adam', 'adamw'].includes(optimizer.kind), 'optimizer.kind', "'adam' or 'adamw'", optimizer.kind);
-  check(optimizer.beta1 >= 0 && optimizer.beta1 < 1, 'optimizer.beta1', 'in [0, 1)', optimizer.beta1);
-  check(optimizer.beta2 >= 0 && optimizer.beta2 < 1, 'optimizer.beta2', 'in [0, 1)', optimizer.beta2);
-  check(optimizer.epsilon > 0, 'optimizer.epsilon', 'positive', optimizer.epsilon);
-  if (optimizer.kind === 'adamw') check(optimizer.weightDecay >= 0, 'optimizer.weightDecay', '>= 0', optimizer.weightDecay);
-  const s = recipe.schedule;
-  switch (s.kind) {
-    case 'constant':
-      break;
-    case 'cosine':
-      check(s.decayFraction > 0 && s.decayFraction <= 1, 'schedule.decayFraction', 'in (0, 1]', s.decayFraction);
-      check(s.minLr >= 0, 'schedule.minLr', '>= 0', s.minLr);
-      break;
-    case 'cosine-restarts':
-      check(s.cycleEpochs > 0, 'schedule.cycleEpochs', 'positive', s.cycleEpochs);
-      check(s.cycleMult >= 1, 'schedule.cycleMult', '>= 1', s.cycleMult);
-      check(s.minLr >= 0, 'schedule.minLr', '>= 0', s.minLr);
-      break;
-    case 'plateau':
-      check(s.factor > 0 && s.factor < 1, 'schedule.factor', 'in (0, 1)', s.factor);
-      check(positiveInt(s.patience), 'schedule.patience', 'a positive integer', s.patience);
-      check(s.minLr >= 0, 'schedule.minLr', '>= 0', s.minLr);
-      break;
-    default:
-      check(false, 'schedule.kind', "'constant', 'cosine', 'cosine-restarts' or 'plateau'", (s as { kind: unknown }).kind);
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value === 'string' && key === 'kind') return value;
+    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   }
-  check(recipe.clipNorm === null || recipe.clipNorm > 0, 'clipNorm', 'null or positive', recipe.clipNorm);
-  check(recipe.patience === null || positiveInt(recipe.patience), 'patience', 'null or a positive integer', recipe.patience);
-  const a = recipe.augmentation;
-  check(probability(a.maskRProbability), 'augmentation.maskRProbability', 'in [0, 1]', a.maskRProbability);
-  check(probability(a.maskCProbability), 'augmentation.maskCProbability', 'in [0, 1]', a.maskCProbability);
-  check(probability(a.mixupProbability), 'augmentation.mixupProbability', 'in [0, 1]', a.mixupProbability);
-  check(a.mixupAlpha > 0 && a.mixupAlpha <= 1, 'augmentation.mixupAlpha', 'in (0, 1]', a.mixupAlpha);
-  check(['expected', 'argmax'].includes(recipe.levelsDecode), 'levelsDecode', "'expected' or 'argmax'", recipe.levelsDecode);
-  check(positiveInt(recipe.resumeEvery), 'resumeEvery', 'a positive integer', recipe.resumeEvery);
-  return recipe;
+  return value;
+}
+
+/** Every problem of a recipe input, or none. */
+export function recipeProblems(input: unknown): RecipeProblem[] {
+  const result = RecipeSchema.safeParse(input ?? {});
+  if (result.success) return [];
+  return result.error.issues.flatMap((issue) => {
+    const at = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: at ? `${at}.${key}` : key, message: 'is not a recipe key' }));
+    }
+    const got = valueAt(input, issue.path);
+    return [{ path: at || '(recipe)', message: `${issue.message}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}` }];
+  });
+}
+
+/** The recipe with defaults filled in; throws naming every bad field. */
+export function resolveRecipe(input: RecipeInput = {}): TrainingRecipe {
+  const result = RecipeSchema.safeParse(input);
+  if (!result.success) throw new Error(`training recipe: ${recipeProblems(input).map((p) => `${p.path} ${p.message}`).join('; ')}`);
+  return result.data as TrainingRecipe;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BACKEND_NAMES } from '../../models/backend.ts';
 import { parseRunConfig, readRunConfig, type RunConfig } from '../config.ts';
 import { loadPreset, presetNames } from '../presets.ts';
-import { STOP_STAGES, runPipeline, type StopStage } from '../run.ts';
+import { STOP_STAGES, checkRun, runPipeline, type StopStage } from '../run.ts';
 
 interface RunFlags {
   config?: string;
@@ -17,6 +17,7 @@ interface RunFlags {
   jobs?: number;
   backend?: string;
   until?: StopStage;
+  check?: boolean;
 }
 
 function integer(min: number): (text: string) => number {
@@ -55,8 +56,15 @@ export function register(program: Command): void {
     .option('--jobs <n>', '(model, fold) jobs trained at once, each in its own process', integer(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the fastest present)').choices(['auto', ...BACKEND_NAMES]))
     .addOption(new Option('--until <stage>', 'stop after this stage; a later run without it continues').choices([...STOP_STAGES]))
+    .option('--check', 'check the whole config (every name, key and value) and stop; nothing is written')
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
-      await runPipeline({ config, outDir: flags.out ?? join('runs', config.name), until: flags.until });
+      const source = flags.config ?? `preset ${flags.preset}`;
+      if (flags.check) {
+        const plan = checkRun(config, source);
+        console.log(`${source}: config OK (${plan.models.map((m) => m.id).join(', ')}; ${config.folds.k} folds)`);
+        return;
+      }
+      await runPipeline({ config, source, outDir: flags.out ?? join('runs', config.name), until: flags.until });
     });
 }

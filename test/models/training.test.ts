@@ -16,7 +16,7 @@ import {
   decodePressure,
   epochOrder,
   fitFold,
-  inspiratoryMae,
+  inspiratoryMaeFromMask,
   learningRateAt,
   loadCheckpoint,
   oneHotColumns,
@@ -77,6 +77,7 @@ const tinyDense: ModelDefinition<TinyConfig> = {
   small: { units: 16, kind: 'pressure' },
   featureSet: 'raw',
   outputKind: (c) => c.kind,
+  check() {},
   build(config, inputFeatures, seed) {
     const channels = { pressure: 1, 'two-head': 2, 'multi-target': 3, levels: PRESSURE_LEVELS }[config.kind];
     const input = tf.input({ shape: [ROWS_PER_BREATH, inputFeatures] });
@@ -128,7 +129,7 @@ describe('fitFold', () => {
     assert.equal(result.oof.length, validIdx.length * ROWS_PER_BREATH);
     // The returned OOF scores what the history says of the best epoch.
     const validMask = Float32Array.from({ length: result.oof.length }, (_, i) => data.mask[120 * ROWS_PER_BREATH + i]);
-    const mae = inspiratoryMae(result.oof, data.target.subarray(120 * ROWS_PER_BREATH), validMask);
+    const mae = inspiratoryMaeFromMask(result.oof, data.target.subarray(120 * ROWS_PER_BREATH), validMask);
     assert.ok(Math.abs(mae - result.bestValidMae) < 1e-9);
     assert.equal(h[result.bestEpoch - 1].validMae, result.bestValidMae);
     assert.equal(existsSync(join(dir, 'learn.resume')), false, 'resume state removed once the fold is done');

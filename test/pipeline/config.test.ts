@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, parseRunConfig } from '../../pipeline/config.ts';
 import { loadPreset, presetNames } from '../../pipeline/presets.ts';
-import { resolveEntryRecipe, resolveModelConfig } from '../../pipeline/run.ts';
+import { planRun } from '../../pipeline/plan.ts';
 
 const CLI = join(import.meta.dirname, '../../bin/tidal.js');
 const minimal = { name: 'x', input: { kind: 'simulate', breaths: 100 }, models: [{ name: 'bilstm' }] };
@@ -14,11 +14,8 @@ const minimal = { name: 'x', input: { kind: 'simulate', breaths: 100 }, models: 
 test('every preset is a valid config whose models and recipes resolve', () => {
   assert.deepEqual(presetNames(), ['default', 'kaggle', 'smoke']);
   for (const name of presetNames()) {
-    const config = loadPreset(name);
-    for (const entry of config.models) {
-      resolveModelConfig(entry);
-      resolveEntryRecipe(config.recipe, entry);
-    }
+    const plan = planRun(loadPreset(name), name);
+    assert.equal(plan.models.length, plan.config.models.length);
   }
 });
 
@@ -36,8 +33,8 @@ test('unknown keys and bad values are errors that name their path', () => {
   assert.throws(() => parseRunConfig({ ...minimal, models: [{ name: 'bilstm', size: 'huge' }] }, 'cfg.json'), /models\[0\]\.size/);
   assert.throws(() => parseRunConfig({ ...minimal, models: [{ name: 'bilstm' }, { name: 'bilstm' }] }, 'cfg.json'), /labelled 'bilstm'/);
   const config = parseRunConfig({ ...minimal, models: [{ name: 'bilstm', config: { widthz: [8] } }] }, 'cfg.json');
-  assert.throws(() => resolveModelConfig(config.models[0]), /unknown key\(s\) 'widthz'/);
-  assert.throws(() => resolveModelConfig(parseRunConfig({ ...minimal, models: [{ name: 'no-such-model' }] }, 'cfg.json').models[0]), /no-such-model/);
+  assert.throws(() => planRun(config, 'cfg.json'), /models\[0\]\.config\.widthz: not a key of bilstm's config/);
+  assert.throws(() => planRun(parseRunConfig({ ...minimal, models: [{ name: 'no-such-model' }] }, 'cfg.json'), 'cfg.json'), /models\[0\]\.name: unknown model 'no-such-model'/);
 });
 
 test('the CLI refuses a bad config file and a missing Kaggle input with a clear message', () => {

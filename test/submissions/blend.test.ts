@@ -4,7 +4,7 @@ import { createRng } from '../../core/index.ts';
 import { simulateDataset } from '../../simulator/index.ts';
 import { type BreathTable } from '../../dataset/index.ts';
 import { assignFolds, foldsOf } from '../../folds/index.ts';
-import { blendMethods, crossValidatedBlend, formatReport, inspiratoryMae, oofReport } from '../../submissions/index.ts';
+import { blendMethods, crossValidatedBlend, formatReport, inspiratoryMaeFromUOut, oofReport } from '../../submissions/index.ts';
 
 /** Truth plus seeded noise: uniform on [-scale, scale], plus a bias. */
 function noisy(table: BreathTable, seed: number, scale: number, bias = 0): Float32Array {
@@ -24,8 +24,8 @@ test('fitted weights recover a planted best model among noisy ones', () => {
   assert.ok(weights.every((w) => w >= 0));
   assert.ok(weights[1] > 0.9, `planted model weight ${weights[1]}`);
   for (const fit of blend.foldFits.values()) assert.ok(fit.weights![1] > 0.9);
-  const best = inspiratoryMae(models[1], train.pressure!, train.uOut);
-  const blended = inspiratoryMae(blend.oof, train.pressure!, train.uOut);
+  const best = inspiratoryMaeFromUOut(models[1], train.pressure!, train.uOut);
+  const blended = inspiratoryMaeFromUOut(blend.oof, train.pressure!, train.uOut);
   assert.ok(blended < best * 1.05, `blend ${blended} vs best model ${best}`);
 });
 
@@ -60,7 +60,7 @@ test('median and mean blends, and the OOF report table', () => {
     train,
   );
   assert.deepEqual(report.array('name'), ['a', 'blend:median']);
-  assert.ok(Math.abs((report.array('all')[0] as number) - inspiratoryMae(models[0], train.pressure!, train.uOut)) < 1e-12);
+  assert.ok(Math.abs((report.array('all')[0] as number) - inspiratoryMaeFromUOut(models[0], train.pressure!, train.uOut)) < 1e-12);
   assert.ok(report.columnNames().some((c) => /^\d+_\d+$/.test(c)));
   assert.match(formatReport(report), /\|name\|all\|/);
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createRng } from '../../core/index.ts';
 import { readTestCsv, readTrainCsv, type BreathTable } from '../../dataset/index.ts';
 import { assignFolds, writeFoldsCsv } from '../../folds/index.ts';
-import { inspiratoryMae, readIdValues, saveModelPredictions } from '../../submissions/index.ts';
+import { inspiratoryMaeFromUOut, readIdValues, saveModelPredictions } from '../../submissions/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidal-cli-'));
 const file = (name: string) => join(dir, name);
@@ -82,7 +82,7 @@ test('tidal submit rebuilds blend and submission from saved predictions, and its
   assert.match(result.out, /blend weights: bad 0\.0\d\d, good 0\.9\d\d/);
   assert.match(result.out, /controller inversion: train \d+\.\d% .*MAE on solved rows 0\.00e\+0/);
   const printed = Number(/test inspiratory MAE: ([\d.]+)/.exec(result.out)![1]);
-  const single = inspiratoryMae(noisy(answers, 0, 0.3), answers, test.uOut);
+  const single = inspiratoryMaeFromUOut(noisy(answers, 0, 0.3), answers, test.uOut);
   assert.ok(printed < single, `submission ${printed} vs one fold of the good model ${single}`);
   const scored = tidal('score', '--submission', join(run, 'submission.csv'), '--answers', file('test_answers.csv'), '--test', file('test.csv'));
   assert.equal(scored.status, 0, scored.err);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRng } from '../../core/index.ts';
 import { simulateDataset } from '../../simulator/index.ts';
 import { type BreathTable } from '../../dataset/index.ts';
-import { invertController, postprocess, inspiratoryMae } from '../../submissions/index.ts';
+import { invertController, postprocess, inspiratoryMaeFromUOut } from '../../submissions/index.ts';
 
 const { train, truth } = simulateDataset({ breaths: 600, testBreaths: 0, seed: 21 }, { withTruth: true });
 
@@ -97,8 +97,8 @@ test('post-processing: inversion replaces solved rows, snapping puts every value
   for (let i = 0; i < pred.length; i++) {
     if (!Number.isNaN(out.inversion!.pressure[i])) assert.equal(out.pressure[i], train.pressure![i]);
   }
-  const before = inspiratoryMae(pred, train.pressure!, train.uOut);
-  const after = inspiratoryMae(out.pressure, train.pressure!, train.uOut);
+  const before = inspiratoryMaeFromUOut(pred, train.pressure!, train.uOut);
+  const after = inspiratoryMaeFromUOut(out.pressure, train.pressure!, train.uOut);
   assert.ok(after < before * (1 - out.inversion!.coverage * 0.9), `MAE ${before} -> ${after}`);
   const snapOnly = postprocess(Float64Array.of(-5, 0.01, 70), { ...train, nBreaths: 0 }, { invert: false });
   assert.deepEqual([...snapOnly.pressure], [-1.895744294564641, -1.895744294564641 + 27 * 0.07030214545121005, -1.895744294564641 + 949 * 0.07030214545121005]);

@@ -1,0 +1,110 @@
+/**
+ * The run folder's catalog: the one place that names every artefact of a run. Stages, jobs, the
+ * submission builder and the commands ask it for paths instead of joining names themselves, so
+ * the layout below is the whole truth about a run folder.
+ *
+ *   runs/NAME/
+ *     config.json               the resolved config
+ *     manifest.json             versions, backend, seed, input hashes, stage keys and timings, metrics
+ *     log.txt                   what the run printed, appended across resumes
+ *     report.md                 out-of-fold MAE per model and of the blend, overall and per (R, C)
+ *     input/                    the simulated Kaggle-format CSVs (simulated input only)
+ *     cache/                    parsed breath tables and feature layouts (Arrow IPC, content-keyed)
+ *     folds.csv                 breath_id,fold
+ *     stages/STAGE.json         the key and result of each finished stage
+ *     jobs/MODEL/fold-K/        one (model, fold) job: see JobFiles
+ *     predictions/MODEL/        oof.arrow (every train row) and test-fold<K>.arrow
+ *     submission.csv
+ */
+import { join, resolve } from 'node:path';
+
+/** The files of one (model, fold) training job. */
+export interface JobFiles {
+  dir: string;
+  /** The key the job's partial outputs were made under (a resume under another key starts over). */
+  key: string;
+  scaler: string;
+  /** The best epoch's model (model.save). */
+  checkpoint: string;
+  /** The trainer's resume state while training. */
+  resume: string;
+  validBreaths: string;
+  oof: string;
+  test: string;
+  /** Per-epoch training loss and validation MAE. */
+  history: string;
+  /** Written last: the job's key and scores. */
+  done: string;
+}
+
+/** One model's blended-ready predictions. */
+export interface ModelPredictionFiles {
+  dir: string;
+  oof: string;
+  testFold(fold: number): string;
+}
+
+export class RunCatalog {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  get config(): string {
+    return this.path('config.json');
+  }
+  get manifest(): string {
+    return this.path('manifest.json');
+  }
+  get log(): string {
+    return this.path('log.txt');
+  }
+  get report(): string {
+    return this.path('report.md');
+  }
+  get folds(): string {
+    return this.path('folds.csv');
+  }
+  get submission(): string {
+    return this.path('submission.csv');
+  }
+  get cacheDir(): string {
+    return this.path('cache');
+  }
+  get inputDir(): string {
+    return this.path('input');
+  }
+  stageRecord(stage: string): string {
+    return this.path('stages', `${stage}.json`);
+  }
+  get jobsDir(): string {
+    return this.path('jobs');
+  }
+  job(modelId: string, fold: number): JobFiles {
+    const dir = this.path('jobs', modelId, `fold-${fold}`);
+    return {
+      dir,
+      key: join(dir, 'key.txt'),
+      scaler: join(dir, 'scaler.json'),
+      checkpoint: join(dir, 'checkpoint'),
+      resume: join(dir, 'checkpoint.resume'),
+      validBreaths: join(dir, 'valid-breaths.json'),
+      oof: join(dir, 'oof.arrow'),
+      test: join(dir, 'test.arrow'),
+      history: join(dir, 'history.json'),
+      done: join(dir, 'done.json'),
+    };
+  }
+  get predictionsDir(): string {
+    return this.path('predictions');
+  }
+  predictions(modelId: string): ModelPredictionFiles {
+    const dir = join(this.predictionsDir, modelId);
+    return { dir, oof: join(dir, 'oof.arrow'), testFold: (fold) => join(dir, `test-fold${fold}.arrow`) };
+  }
+}
