@@ -5,11 +5,11 @@
  * encoder block"): give each a unique `name`, a `build()` that returns an uncompiled model taking
  * [batch, ...inputShape], and, where bench/train_torch.py has the same structure, its `torchName`
  * (see TORCH_MODELS there) so the bench prints ours/PyTorch. Set `fusedRecurrence` when the model
- * uses models/layers/recurrent.ts: the bench then times it once per recurrence path.
+ * uses recurrent() (models/recurrence): the bench then times it once per recurrence path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { dense } from '../models/layers/dense.ts';
-import { recurrent } from '../models/layers/recurrent.ts';
+import { recurrent } from '../models/recurrence/index.ts';
 import { conv1dIm2col } from '../models/layers/conv1d-im2col.ts';
 import { transformerEncoderLayer } from '../models/layers/transformer-encoder-layer.ts';
 

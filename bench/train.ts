@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
-import { getNativeKernels } from '../models/recurrence/recurrence-path.ts';
+import { loadNativeKernels } from '../models/recurrence/native.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';
 
 const BATCH = 256;
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     if (why) console.log(`skip backend ${b}: ${why}`);
     else backends.push(b);
   }
-  const native = getNativeKernels();
+  const native = loadNativeKernels();
   console.log(native ? `native recurrence kernels: ${native.name}` : 'native recurrence kernels: not built (native rows skipped)');
 
   const py = findTorchPython();

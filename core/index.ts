@@ -5,3 +5,4 @@ export { writeFileAtomic, createAtomicWriteStream, type AtomicWriteStream } from
 export { PRESSURE_MIN, PRESSURE_STEP, PRESSURE_LEVELS, PRESSURE_MAX, pressureLevel, levelPressure, snapToGrid, snapAllToGrid, distanceToGrid } from './pressure-grid.ts';
 export { INTEGRAL_TIME_CONSTANT, GAIN_GRID, PIP_VALUES, INSPIRATION_SECONDS, clipValve, nextIntegral, piOutput } from './controller-law.ts';
 export { RunCatalog, type JobFiles, type ModelPredictionFiles } from './run-catalog.ts';
+export { createRegistry, type Registry } from './registry.ts';

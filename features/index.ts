@@ -5,5 +5,5 @@ export { featureRegistry } from './catalog.ts';
 export { buildFeatures, columnNames, computeColumns, featureSetHash, resolveFeatures } from './build.ts';
 export { selectBreaths } from './layout.ts';
 export { quantileInPlace, selectInPlace } from './quantile.ts';
-export { SCALER_KINDS, applyScaler, fitScaler, readScaler, writeScaler, type FittedScaler, type ScalerKind } from './scaler.ts';
+export { scalerRegistry, applyScaler, fitScaler, readScaler, writeScaler, type FittedScaler, type Scaler, type ScalerKind } from './scaler.ts';
 export { buildFeaturesCached, featureCachePath, readLayoutArrow, writeLayoutArrow } from './cache.ts';

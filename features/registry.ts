@@ -1,7 +1,9 @@
 /**
- * Registries of features and feature sets: plain maps with a guard, so two features can never
- * silently share a name and a set can only name features that exist.
+ * Registries of features and feature sets (core's registry helper), with the checks features
+ * need on top: no two features share a name or an output column, and a set names only features
+ * that exist.
  */
+import { createRegistry } from '../core/index.ts';
 import type { Feature, FeatureSet } from './types.ts';
 
 export interface FeatureRegistry {
@@ -26,9 +28,9 @@ function checkFeature(feature: Feature): void {
 }
 
 export function createFeatureRegistry(): FeatureRegistry {
-  const features = new Map<string, Feature>();
+  const features = createRegistry<Feature>('feature');
+  const sets = createRegistry<FeatureSet>('feature set');
   const columnOwner = new Map<string, string>();
-  const sets = new Map<string, FeatureSet>();
 
   const registry: FeatureRegistry = {
     register(feature) {
@@ -38,30 +40,21 @@ export function createFeatureRegistry(): FeatureRegistry {
         const owner = columnOwner.get(column);
         if (owner) throw new Error(`feature '${feature.name}': column '${column}' is already produced by '${owner}'`);
       }
-      features.set(feature.name, feature);
+      features.register(feature);
       for (const column of feature.columns) columnOwner.set(column, feature.name);
     },
-    get(name) {
-      const feature = features.get(name);
-      if (!feature) throw new Error(`unknown feature '${name}' (known: ${[...features.keys()].join(', ')})`);
-      return feature;
-    },
+    get: (name) => features.get(name),
     has: (name) => features.has(name),
-    list: () => [...features.values()],
+    list: () => features.list(),
     registerSet(set) {
-      if (sets.has(set.name)) throw new Error(`feature set '${set.name}' is already registered`);
       if (new Set(set.features).size !== set.features.length) throw new Error(`feature set '${set.name}' names a feature twice`);
       for (const name of set.features) {
         if (!features.has(name)) throw new Error(`feature set '${set.name}': unknown feature '${name}'`);
       }
-      sets.set(set.name, set);
+      sets.register(set);
     },
-    getSet(name) {
-      const set = sets.get(name);
-      if (!set) throw new Error(`unknown feature set '${name}' (known: ${[...sets.keys()].join(', ')})`);
-      return set;
-    },
-    listSets: () => [...sets.values()],
+    getSet: (name) => sets.get(name),
+    listSets: () => sets.list(),
     resolve(set) {
       const named = typeof set === 'string' ? registry.getSet(set) : set;
       return named.features.map((name) => registry.get(name));

@@ -5,12 +5,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { ROWS_PER_BREATH } from '../dataset/index.ts';
-import { writeFileAtomic } from '../core/index.ts';
+import { createRegistry, writeFileAtomic } from '../core/index.ts';
 import { quantileInPlace } from './quantile.ts';
 import type { FeatureLayout } from './types.ts';
 
-export const SCALER_KINDS = ['robust', 'standard', 'none'] as const;
-export type ScalerKind = (typeof SCALER_KINDS)[number];
+/** A scaler: what it learns from a fold's training rows, per non-binary column. */
+export interface Scaler {
+  name: string;
+  description: string;
+  /** Sets center[k] and scale[k] for each of `columns` from the training breaths' rows. */
+  fit(layout: FeatureLayout, trainBreaths: ArrayLike<number>, columns: number[], center: number[], scale: number[]): void;
+}
+
+/** A registered scaler's name. */
+export type ScalerKind = string;
 
 export interface FittedScaler {
   kind: ScalerKind;
@@ -90,14 +98,19 @@ function fitStandard(layout: FeatureLayout, train: ArrayLike<number>, columns: n
   }
 }
 
+/** Scalers by name: a new one is a `Scaler` plus one line here. */
+export const scalerRegistry = createRegistry<Scaler>('scaler');
+scalerRegistry.register({ name: 'robust', description: 'median and interquartile range (sklearn RobustScaler)', fit: fitRobust });
+scalerRegistry.register({ name: 'standard', description: 'mean and standard deviation (sklearn StandardScaler)', fit: fitStandard });
+scalerRegistry.register({ name: 'none', description: 'leaves every column as it is', fit: () => {} });
+
 export function fitScaler(kind: ScalerKind, layout: FeatureLayout, trainBreathIndices: ArrayLike<number>): FittedScaler {
-  if (!SCALER_KINDS.includes(kind)) throw new Error(`unknown scaler '${kind}' (expected ${SCALER_KINDS.join(', ')})`);
+  const scaler = scalerRegistry.get(kind);
   checkIndices(layout, trainBreathIndices);
   const center = new Array<number>(layout.nFeatures).fill(0);
   const scale = new Array<number>(layout.nFeatures).fill(1);
   const columns = layout.binary.flatMap((binary, k) => (binary ? [] : [k]));
-  if (kind === 'robust') fitRobust(layout, trainBreathIndices, columns, center, scale);
-  if (kind === 'standard') fitStandard(layout, trainBreathIndices, columns, center, scale);
+  scaler.fit(layout, trainBreathIndices, columns, center, scale);
   return { kind, featureNames: [...layout.featureNames], center, scale };
 }
 
@@ -132,7 +145,7 @@ export function readScaler(path: string): FittedScaler {
     throw new Error(`${path}: ${what}`);
   };
   if (!s || typeof s !== 'object') fail('expected an object');
-  if (!SCALER_KINDS.includes(s.kind as ScalerKind)) fail(`field "kind": expected one of ${SCALER_KINDS.join(', ')}, got ${JSON.stringify(s.kind)}`);
+  if (typeof s.kind !== 'string' || !scalerRegistry.has(s.kind)) fail(`field "kind": expected one of ${scalerRegistry.names().join(', ')}, got ${JSON.stringify(s.kind)}`);
   if (!Array.isArray(s.featureNames) || s.featureNames.some((n) => typeof n !== 'string')) fail('field "featureNames": expected an array of strings');
   for (const field of ['center', 'scale'] as const) {
     const values = s[field];

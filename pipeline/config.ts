@@ -52,7 +52,7 @@ export const RunConfigSchema = z.strictObject({
   jobs: positiveInt.default(1),
   input: z.discriminatedUnion('kind', [SimulatedInput, KaggleInput]),
   /** Scaler fitted on each fold's training rows. */
-  scaler: z.enum(['robust', 'standard', 'none']).default('robust'),
+  scaler: z.string().default('robust'),
   folds: z
     .strictObject({
       k: positiveInt.min(2).default(5),

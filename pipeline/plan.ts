@@ -4,7 +4,7 @@
  * so a typo costs seconds, not the hours of training before the stage that would have read it.
  */
 import { existsSync, statSync } from 'node:fs';
-import { featureRegistry } from '../features/index.ts';
+import { featureRegistry, scalerRegistry } from '../features/index.ts';
 import { getModel, listModels, lossFor, recipeProblems, resolveRecipe, type ModelDefinition, type RecipeInput, type TrainingRecipe } from '../models/index.ts';
 import { blendMethods, foldCombiners } from '../submissions/index.ts';
 import { ConfigError, modelEntryId, type ModelEntryConfig, type RunConfig } from './config.ts';
@@ -83,6 +83,7 @@ export function planRun(config: RunConfig, source: string): RunPlan {
   if (!blendMethods.names().includes(config.blend.models)) {
     problems.push(`blend.models: unknown blend method '${config.blend.models}' (registered: ${blendMethods.names().join(', ')})`);
   }
+  if (!scalerRegistry.has(config.scaler)) problems.push(`scaler: unknown scaler '${config.scaler}' (registered: ${scalerRegistry.names().join(', ')})`);
   const foldsFile = config.folds.file;
   if (foldsFile && !(existsSync(foldsFile) && statSync(foldsFile).isFile())) problems.push(`folds.file: ${foldsFile} is not a file`);
   if (problems.length > 0) throw new ConfigError(source, problems);

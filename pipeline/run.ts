@@ -15,7 +15,7 @@ import { runStage, type StageContext } from './stage.ts';
 import { featuresStage } from './stages/features.ts';
 import { foldsStage } from './stages/folds.ts';
 import { breathTables, ingestStage } from './stages/ingest.ts';
-import { inputStage } from './stages/input.ts';
+import { currentInputs, inputStage } from './stages/input.ts';
 import { predictionsStage, type ModelScore } from './stages/predictions.ts';
 import { reportStage, summaryLines } from './stages/report.ts';
 import { submitStage, type SubmitResult } from './stages/submit.ts';
@@ -101,7 +101,7 @@ async function runStages(ctx: StageContext, until: StopStage | undefined, starte
     return true;
   };
 
-  const files = await runStage(inputStage, plan.config, ctx);
+  const files = await currentInputs(ctx, await runStage(inputStage, plan.config, ctx));
   run.updateManifest((m) => {
     m.inputs = files.paths as Record<string, string>;
     m.inputHashes = files.hashes as Record<string, string>;

@@ -63,9 +63,6 @@ export interface BuiltSubmission {
   testMae?: number;
 }
 
-/** What a run reports about its submission. */
-export type SubmissionReport = BuiltSubmission;
-
 function summarise(inv: InversionResult, breaths: number, truth?: Float64Array | null): InversionSummary {
   const summary: InversionSummary = { matchedBreaths: inv.matchedBreaths, breaths, coverage: inv.coverage };
   if (truth) {

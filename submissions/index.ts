@@ -1,7 +1,6 @@
 export { inspiratoryMaeFromUOut, inspiratoryMaeByRc, type RcScore } from './inspiratory-mae.ts';
 export { foldCombiners, DEFAULT_AGREEMENT, type FoldCombiner, type FoldCombinerOptions } from './fold-combiners/index.ts';
 export { blendMethods, fitSimplexWeights, type BlendFit, type BlendMethod } from './blend-methods/index.ts';
-export { createRegistry, type Registry } from './registry.ts';
 export { crossValidatedBlend, type CrossValidatedBlend } from './cross-validated-blend.ts';
 export { oofReport, formatReport, formatScores, type ScoredPredictions } from './oof-report.ts';
 export { invertController, applyInversion, DEFAULT_INVERSION, type InversionOptions, type InversionResult } from './invert-controller.ts';
@@ -11,4 +10,4 @@ export { readIdValues } from './read-id-values.ts';
 export { scoreSubmissionFiles, type ScoreFiles } from './score-files.ts';
 export { writeSubmission, orderForSubmission, SubmissionError, type SubmissionOptions } from './write-submission.ts';
 export { resolveInputs, type InputSources, type SubmissionInputs } from './run-inputs.ts';
-export { buildSubmission, type BuildSubmissionOptions, type BuiltSubmission, type InversionSummary, type SubmissionReport } from './build-submission.ts';
+export { buildSubmission, type BuildSubmissionOptions, type BuiltSubmission, type InversionSummary } from './build-submission.ts';

@@ -14,7 +14,7 @@ import { conv1dIm2col } from '../layers/conv1d-im2col.ts';
 import { conv1dTranspose } from '../layers/conv1d-transpose.ts';
 import { dense } from '../layers/dense.ts';
 import { layerNorm } from '../layers/layer-norm.ts';
-import { recurrent } from '../layers/recurrent.ts';
+import { recurrent } from '../recurrence/index.ts';
 import { transformerEncoderLayer } from '../layers/transformer-encoder-layer.ts';
 import type { ModelDefinition } from '../model-definition.ts';
 import { checkPositiveInt, checkPositiveIntList } from './check-config.ts';

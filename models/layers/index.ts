@@ -1,4 +1,4 @@
-export { recurrent, type RecurrentArgs } from './recurrent.ts';
+export { recurrent, FusedRecurrent, type FusedRecurrentArgs as RecurrentArgs } from '../recurrence/index.ts';
 export { ACTIVATION_NAMES, activate, type ActivationName } from './activation.ts';
 export { shiftedWindows, sameOffsets } from './shifted-windows.ts';
 export { Conv1DIm2col, conv1dIm2col, type Conv1DIm2colArgs } from './conv1d-im2col.ts';
@@ -18,3 +18,4 @@ export {
 } from './transformer-encoder-layer.ts';
 export { Dense, dense, type DenseArgs } from './dense.ts';
 export { matMul } from './mat-mul.ts';
+export { layerRegistry, type LayerExample, type RegisteredLayer } from './registry.ts';

@@ -6,4 +6,4 @@ export { maeWithDiffs, DIFF_LAGS } from './mae-with-diffs.ts';
 export { laplaceNll } from './laplace-nll.ts';
 export { multiTargetMae } from './multi-target-mae.ts';
 export { levelsCrossEntropy, targetLevels } from './levels-cross-entropy.ts';
-export { registerLoss, getLoss, listLosses, lossFor, DEFAULT_LOSS } from './registry.ts';
+export { lossRegistry, registerLoss, getLoss, listLosses, lossFor, DEFAULT_LOSS } from './registry.ts';

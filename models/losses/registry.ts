@@ -1,4 +1,5 @@
 /** Losses by name; a duplicate name throws. Each output kind has a default loss. */
+import { createRegistry } from '../../core/index.ts';
 import type { OutputKind } from '../model-definition.ts';
 import { laplaceNll } from './laplace-nll.ts';
 import { levelsCrossEntropy } from './levels-cross-entropy.ts';
@@ -8,22 +9,18 @@ import { multiTargetMae } from './multi-target-mae.ts';
 import { twoHeadMae } from './two-head-mae.ts';
 import type { LossDefinition } from './types.ts';
 
-const losses: Record<string, LossDefinition> = {};
+export const lossRegistry = createRegistry<LossDefinition>('loss');
 
 export function registerLoss(definition: LossDefinition): void {
-  if (Object.hasOwn(losses, definition.name)) throw new Error(`loss '${definition.name}' is already registered`);
-  losses[definition.name] = definition;
+  lossRegistry.register(definition);
 }
 
 export function getLoss(name: string): LossDefinition {
-  if (!Object.hasOwn(losses, name)) {
-    throw new Error(`unknown loss '${name}'; registered: ${Object.keys(losses).join(', ')}`);
-  }
-  return losses[name];
+  return lossRegistry.get(name);
 }
 
 export function listLosses(): LossDefinition[] {
-  return Object.values(losses);
+  return lossRegistry.list();
 }
 
 export const DEFAULT_LOSS: Record<OutputKind, string> = {

@@ -19,7 +19,8 @@ import { deriveSeed } from '../../core/seed.ts';
 import { gruSequenceOps } from './gru-ops.ts';
 import { lstmSequenceOps } from './lstm-ops.ts';
 import { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } from './native-sequence.ts';
-import { getNativeKernels, recurrencePath } from './recurrence-path.ts';
+import { loadNativeKernels } from './native.ts';
+import { recurrencePath } from './recurrence-path.ts';
 import { glorotUniform, orthogonal } from './seeded-init.ts';
 
 export type RecurrentCell = 'lstm' | 'gru';
@@ -126,7 +127,7 @@ export class FusedRecurrent extends tf.layers.Layer {
       }
       const [batch, time] = x.shape;
       const path = recurrencePath();
-      const kernels = path === 'native' ? getNativeKernels() : null;
+      const kernels = path === 'native' ? loadNativeKernels() : null;
       const perDirection = this.directions.map((d, di) => ({
         states: this.initialState
           ? (list.slice(1 + di * nStates, 1 + (di + 1) * nStates) as tf.Tensor2D[])
@@ -170,3 +171,8 @@ export class FusedRecurrent extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(FusedRecurrent);
+
+/** The recurrent layer every model builds from: `recurrent({ cell: 'lstm', units, direction, returnSequences, seed })`. */
+export function recurrent(args: FusedRecurrentArgs): FusedRecurrent {
+  return new FusedRecurrent(args);
+}

@@ -5,15 +5,9 @@
  * it loads and the backend keeps tensors in host memory.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RecurrenceKernels } from './kernel-api.ts';
 import { loadNativeKernels, nativeKernelsStatus } from './native.ts';
 
 export type RecurrencePath = 'ops' | 'native';
-
-/** The native kernels, or null when they are not built or fail to load. */
-export function getNativeKernels(): RecurrenceKernels | null {
-  return loadNativeKernels();
-}
 
 const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
 

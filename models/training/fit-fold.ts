@@ -14,9 +14,9 @@ import * as tf from '@tensorflow/tfjs';
 import { rmSync } from 'node:fs';
 import { ROWS_PER_BREATH } from '../../dataset/index.ts';
 import { createRng, deriveSeed, hashJson } from '../../core/index.ts';
-import type { ModelDefinition } from '../model-definition.ts';
-import { lossFor } from '../losses/index.ts';
-import { augmentBatch, isAugmenting, oneHotColumns } from './augmentation.ts';
+import type { ModelDefinition, OutputKind } from '../model-definition.ts';
+import { lossFor, type Loss } from '../losses/index.ts';
+import { augmentBatch, isAugmenting, oneHotColumns, type OneHotColumns } from './augmentation.ts';
 import { epochOrder, gatherBreaths } from './batches.ts';
 import type { FoldData, FoldTestData } from './fold-data.ts';
 import { saveCheckpoint } from './checkpoints.ts';
@@ -93,162 +93,198 @@ function assignAll(variables: tf.Variable[], values: Float32Array[], what: strin
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape, v.dtype))));
 }
 
-export async function fitFold<Config extends object>(options: FitFoldOptions<Config>): Promise<FoldResult> {
+/** Everything one fold's training holds while it runs. */
+interface FoldSession {
+  recipe: TrainingRecipe;
+  model: tf.LayersModel;
+  loss: Loss;
+  outputKind: OutputKind;
+  /** Every model weight (saved and restored); `variables` are the trained ones plus the loss's. */
+  modelVariables: tf.Variable[];
+  variables: tf.Variable[];
+  optimizer: AdamOptimizer;
+  inspiratory: Float32Array;
+  validTarget: Float32Array;
+  validMask: Float32Array;
+  columns: OneHotColumns;
+  predictOptions: { batchSize: number; levels: TrainingRecipe['levelsDecode'] };
+  resumeDir: string;
+}
+
+type TrainingState = Omit<ResumeState, 'modelWeights' | 'optimizerMoments' | 'lossVariables'>;
+
+function openSession<Config extends object>(options: FitFoldOptions<Config>): { session: FoldSession; key: string } {
   const { definition, config, data, trainIdx, validIdx, test, seed, checkpointDir } = options;
-  // 1. recipe, model, loss
   const recipe = resolveRecipe(options.recipe);
   checkData(data, trainIdx, validIdx, test);
-  const resumeDir = options.resumeDir ?? `${checkpointDir}.resume`;
-  const f = data.nFeatures;
   const outputKind = definition.outputKind(config);
   const lossDefinition = lossFor(outputKind, recipe.loss);
-  const model = definition.build(config, f, deriveSeed(seed, 'init'));
+  const model = definition.build(config, data.nFeatures, deriveSeed(seed, 'init'));
   const loss = lossDefinition.create();
-  const modelVariables = model.weights.map((w) => w.read() as tf.Variable);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const variables = [...trainable, ...loss.variables];
-  const optimizer = new AdamOptimizer(recipe.optimizer, variables);
   const inspiratory = data.mask instanceof Float32Array ? data.mask : Float32Array.from(data.mask);
-  const validTarget = gatherBreaths(data.target, validIdx, ROWS_PER_BREATH);
-  const validMask = gatherBreaths(inspiratory, validIdx, ROWS_PER_BREATH);
-  const columns = oneHotColumns(data.featureNames ?? []);
-  const predictOptions = { batchSize: recipe.batchSize, levels: recipe.levelsDecode };
+  const session: FoldSession = {
+    recipe,
+    model,
+    loss,
+    outputKind,
+    modelVariables: model.weights.map((w) => w.read() as tf.Variable),
+    variables,
+    optimizer: new AdamOptimizer(recipe.optimizer, variables),
+    inspiratory,
+    validTarget: gatherBreaths(data.target, validIdx, ROWS_PER_BREATH),
+    validMask: gatherBreaths(inspiratory, validIdx, ROWS_PER_BREATH),
+    columns: oneHotColumns(data.featureNames ?? []),
+    predictOptions: { batchSize: recipe.batchSize, levels: recipe.levelsDecode },
+    resumeDir: options.resumeDir ?? `${checkpointDir}.resume`,
+  };
   const key = hashJson({
     model: definition.name,
     config,
     recipe,
     seed,
-    nFeatures: f,
+    nFeatures: data.nFeatures,
     nBreaths: data.nBreaths,
     trainIdx: Array.from(trainIdx),
     validIdx: Array.from(validIdx),
   });
+  return { session, key };
+}
 
-  try {
-    // 2. resume
-    let state: Omit<ResumeState, 'modelWeights' | 'optimizerMoments' | 'lossVariables'> = {
-      key,
-      epochsDone: 0,
-      stopped: false,
-      optimizerStep: 0,
-      bestEpoch: 0,
-      bestValidMae: Infinity,
-      sinceBest: 0,
-      plateau: initialPlateauState(),
-      history: [],
-      bestWeights: [],
+function closeSession(session: FoldSession): void {
+  session.optimizer.dispose();
+  session.loss.dispose();
+  session.model.dispose();
+}
+
+/** The saved state of an interrupted run of the same fold (weights and optimizer restored), or a fresh one. */
+function restoreState(session: FoldSession, key: string): TrainingState {
+  const saved = readResumeState(session.resumeDir);
+  if (!saved) {
+    return { key, epochsDone: 0, stopped: false, optimizerStep: 0, bestEpoch: 0, bestValidMae: Infinity, sinceBest: 0, plateau: initialPlateauState(), history: [], bestWeights: [] };
+  }
+  if (saved.key !== key) {
+    throw new Error(`${session.resumeDir}: resume state was written for another model, recipe, seed or split; remove it to start over`);
+  }
+  assignAll(session.modelVariables, saved.modelWeights, 'model weights');
+  assignAll(session.loss.variables, saved.lossVariables, 'loss variables');
+  session.optimizer.importState({ step: saved.optimizerStep, moments: saved.optimizerMoments });
+  const { modelWeights, optimizerMoments, lossVariables, ...state } = saved;
+  return state;
+}
+
+/** One pass over the training breaths in the epoch's seeded order; resolves to the mean batch loss. */
+async function trainEpoch(session: FoldSession, data: FoldData, trainIdx: ArrayLike<number>, seed: number, epoch: number, state: TrainingState): Promise<number> {
+  const { recipe, model, loss, variables, optimizer, inspiratory } = session;
+  const f = data.nFeatures;
+  const nTrain = trainIdx.length;
+  const steps = Math.ceil(nTrain / recipe.batchSize);
+  const order = epochOrder(trainIdx, seed, epoch);
+  const rng = createRng(seed, 'augment', epoch);
+  let lossSum = 0;
+  for (let s = 0; s < steps; s++) {
+    const ids = order.subarray(s * recipe.batchSize, Math.min(nTrain, (s + 1) * recipe.batchSize));
+    const n = ids.length;
+    const batch = {
+      x: gatherBreaths(data.x, ids, ROWS_PER_BREATH * f),
+      target: gatherBreaths(data.target, ids, ROWS_PER_BREATH),
+      inspiratory: gatherBreaths(inspiratory, ids, ROWS_PER_BREATH),
+      n,
+      nFeatures: f,
     };
-    const saved = readResumeState(resumeDir);
-    if (saved) {
-      if (saved.key !== key) {
-        throw new Error(`${resumeDir}: resume state was written for another model, recipe, seed or split; remove it to start over`);
+    if (isAugmenting(recipe.augmentation)) augmentBatch(batch, recipe.augmentation, session.columns, rng);
+    const lr = learningRateAt(recipe.schedule, recipe.lr, epoch + s / steps, recipe.epochs, state.plateau);
+    const value = tf.tidy(() => {
+      const x = tf.tensor3d(batch.x, [n, ROWS_PER_BREATH, f]);
+      const targets = {
+        pressure: tf.tensor2d(batch.target, [n, ROWS_PER_BREATH]),
+        inspiratory: tf.tensor2d(batch.inspiratory, [n, ROWS_PER_BREATH]),
+      };
+      const { value, grads } = tf.variableGrads(() => loss.compute(targets, model.apply(x, { training: true }) as tf.Tensor3D), variables);
+      let ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      if (recipe.clipNorm !== null) ordered = clipByGlobalNorm(ordered, recipe.clipNorm);
+      optimizer.apply(ordered, lr);
+      return value;
+    });
+    lossSum += (await value.data())[0];
+    value.dispose();
+    for (const w of model.trainableWeights) {
+      const constraint = w.constraint;
+      if (constraint) {
+        tf.tidy(() => {
+          w.write(constraint.apply(w.read()));
+        });
       }
-      assignAll(modelVariables, saved.modelWeights, 'model weights');
-      assignAll(loss.variables, saved.lossVariables, 'loss variables');
-      optimizer.importState({ step: saved.optimizerStep, moments: saved.optimizerMoments });
-      const { modelWeights, optimizerMoments, lossVariables, ...rest } = saved;
-      state = rest;
     }
+  }
+  return lossSum / steps;
+}
 
-    // 3-4. epochs
-    const nTrain = trainIdx.length;
-    const steps = Math.ceil(nTrain / recipe.batchSize);
+/** The validation inspiratory MAE of the epoch: keeps the best weights, drives the plateau schedule and early stopping. */
+async function validateEpoch(session: FoldSession, data: FoldData, validIdx: ArrayLike<number>, epoch: number, state: TrainingState): Promise<{ validMae: number; best: boolean }> {
+  const { recipe } = session;
+  const oof = await predictBreaths(session.model, session.outputKind, { x: data.x, inspiratory: session.inspiratory, nFeatures: data.nFeatures }, validIdx, session.predictOptions);
+  const validMae = inspiratoryMaeFromMask(oof, session.validTarget, session.validMask);
+  const best = validMae < state.bestValidMae;
+  if (best) {
+    state.bestValidMae = validMae;
+    state.bestEpoch = epoch + 1;
+    state.sinceBest = 0;
+    state.bestWeights = await readAll(session.modelVariables);
+  } else {
+    state.sinceBest++;
+  }
+  state.plateau = updatePlateau(recipe.schedule, recipe.lr, state.plateau, validMae);
+  state.epochsDone = epoch + 1;
+  state.stopped = recipe.patience !== null && state.sinceBest >= recipe.patience;
+  state.optimizerStep = session.optimizer.step;
+  return { validMae, best };
+}
+
+/** Writes the resume state every `resumeEvery` epochs, after the last and when stopping early. */
+async function saveState(session: FoldSession, state: TrainingState): Promise<void> {
+  const { recipe } = session;
+  if (state.epochsDone % recipe.resumeEvery !== 0 && state.epochsDone !== recipe.epochs && !state.stopped) return;
+  const optimizerState = await session.optimizer.exportState();
+  writeResumeState(session.resumeDir, {
+    ...state,
+    modelWeights: await readAll(session.modelVariables),
+    optimizerMoments: optimizerState.moments,
+    lossVariables: await readAll(session.loss.variables),
+  });
+}
+
+export async function fitFold<Config extends object>(options: FitFoldOptions<Config>): Promise<FoldResult> {
+  const { data, trainIdx, validIdx, test, seed, checkpointDir } = options;
+  const { session, key } = openSession(options);
+  const { recipe, model, outputKind, predictOptions } = session;
+  try {
+    const state = restoreState(session, key);
     for (let epoch = state.epochsDone; epoch < recipe.epochs && !state.stopped; epoch++) {
       const started = performance.now();
-      const order = epochOrder(trainIdx, seed, epoch);
-      const rng = createRng(seed, 'augment', epoch);
       const firstLr = learningRateAt(recipe.schedule, recipe.lr, epoch, recipe.epochs, state.plateau);
-      let lossSum = 0;
-      for (let s = 0; s < steps; s++) {
-        const ids = order.subarray(s * recipe.batchSize, Math.min(nTrain, (s + 1) * recipe.batchSize));
-        const n = ids.length;
-        const batch = {
-          x: gatherBreaths(data.x, ids, ROWS_PER_BREATH * f),
-          target: gatherBreaths(data.target, ids, ROWS_PER_BREATH),
-          inspiratory: gatherBreaths(inspiratory, ids, ROWS_PER_BREATH),
-          n,
-          nFeatures: f,
-        };
-        if (isAugmenting(recipe.augmentation)) augmentBatch(batch, recipe.augmentation, columns, rng);
-        const lr = learningRateAt(recipe.schedule, recipe.lr, epoch + s / steps, recipe.epochs, state.plateau);
-        const value = tf.tidy(() => {
-          const x = tf.tensor3d(batch.x, [n, ROWS_PER_BREATH, f]);
-          const targets = {
-            pressure: tf.tensor2d(batch.target, [n, ROWS_PER_BREATH]),
-            inspiratory: tf.tensor2d(batch.inspiratory, [n, ROWS_PER_BREATH]),
-          };
-          const { value, grads } = tf.variableGrads(
-            () => loss.compute(targets, model.apply(x, { training: true }) as tf.Tensor3D),
-            variables,
-          );
-          let ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-          if (recipe.clipNorm !== null) ordered = clipByGlobalNorm(ordered, recipe.clipNorm);
-          optimizer.apply(ordered, lr);
-          return value;
-        });
-        lossSum += (await value.data())[0];
-        value.dispose();
-        for (const w of model.trainableWeights) {
-          const constraint = w.constraint;
-          if (constraint) {
-            tf.tidy(() => {
-              w.write(constraint.apply(w.read()));
-            });
-          }
-        }
-      }
-
-      const oof = await predictBreaths(model, outputKind, { x: data.x, inspiratory, nFeatures: f }, validIdx, predictOptions);
-      const validMae = inspiratoryMaeFromMask(oof, validTarget, validMask);
-      const best = validMae < state.bestValidMae;
-      if (best) {
-        state.bestValidMae = validMae;
-        state.bestEpoch = epoch + 1;
-        state.sinceBest = 0;
-        state.bestWeights = await readAll(modelVariables);
-      } else {
-        state.sinceBest++;
-      }
-      state.plateau = updatePlateau(recipe.schedule, recipe.lr, state.plateau, validMae);
-      const record: EpochRecord = {
-        epoch: epoch + 1,
-        lr: firstLr,
-        trainLoss: lossSum / steps,
-        validMae,
-        best,
-        seconds: (performance.now() - started) / 1000,
-      };
+      const trainLoss = await trainEpoch(session, data, trainIdx, seed, epoch, state);
+      const { validMae, best } = await validateEpoch(session, data, validIdx, epoch, state);
+      const record: EpochRecord = { epoch: epoch + 1, lr: firstLr, trainLoss, validMae, best, seconds: (performance.now() - started) / 1000 };
       state.history = [...state.history, record];
-      state.epochsDone = epoch + 1;
-      state.stopped = recipe.patience !== null && state.sinceBest >= recipe.patience;
-      state.optimizerStep = optimizer.step;
-      if (state.epochsDone % recipe.resumeEvery === 0 || state.epochsDone === recipe.epochs || state.stopped) {
-        const optimizerState = await optimizer.exportState();
-        writeResumeState(resumeDir, {
-          ...state,
-          modelWeights: await readAll(modelVariables),
-          optimizerMoments: optimizerState.moments,
-          lossVariables: await readAll(loss.variables),
-        });
-      }
+      await saveState(session, state);
       await options.onEpoch?.(record);
     }
 
-    // 5. best checkpoint, predictions
+    // The best epoch's weights make the checkpoint and the predictions.
     if (state.bestWeights.length === 0) throw new Error('fitFold: no epoch produced a finite validation MAE');
-    assignAll(modelVariables, state.bestWeights, 'best weights');
+    assignAll(session.modelVariables, state.bestWeights, 'best weights');
     await saveCheckpoint(model, checkpointDir);
-    const oof = await predictBreaths(model, outputKind, { x: data.x, inspiratory, nFeatures: f }, validIdx, predictOptions);
+    const oof = await predictBreaths(model, outputKind, { x: data.x, inspiratory: session.inspiratory, nFeatures: data.nFeatures }, validIdx, predictOptions);
     let testPred: Float32Array | null = null;
     if (test) {
       const all = Int32Array.from({ length: test.nBreaths }, (_, i) => i);
-      testPred = await predictBreaths(model, outputKind, { x: test.x, inspiratory: test.mask, nFeatures: f }, all, predictOptions);
+      testPred = await predictBreaths(model, outputKind, { x: test.x, inspiratory: test.mask, nFeatures: data.nFeatures }, all, predictOptions);
     }
-    rmSync(resumeDir, { recursive: true, force: true });
+    rmSync(session.resumeDir, { recursive: true, force: true });
     return { oof, test: testPred, bestEpoch: state.bestEpoch, bestValidMae: state.bestValidMae, history: state.history, recipe };
   } finally {
-    optimizer.dispose();
-    loss.dispose();
-    model.dispose();
+    closeSession(session);
   }
 }

@@ -24,7 +24,7 @@ export interface FoldTestData {
 
 /** A training layout (with target) as FoldData, without copying. */
 export function foldDataFromLayout(layout: FeatureLayout): FoldData {
-  if (!layout.target) throw new Error('foldDataFromLayout: the layout has no target (test data?); use testDataFromLayout');
+  if (!layout.target) throw new Error('foldDataFromLayout: the layout has no target (test data?)');
   return {
     x: layout.features,
     mask: layout.inspiratory,
@@ -33,8 +33,4 @@ export function foldDataFromLayout(layout: FeatureLayout): FoldData {
     nFeatures: layout.nFeatures,
     featureNames: layout.featureNames,
   };
-}
-
-export function testDataFromLayout(layout: FeatureLayout): FoldTestData {
-  return { x: layout.features, nBreaths: layout.nBreaths, mask: layout.inspiratory };
 }

@@ -1,5 +1,5 @@
 export { fitFold, type FitFoldOptions, type FoldResult } from './fit-fold.ts';
-export { foldDataFromLayout, testDataFromLayout, type FoldData, type FoldTestData } from './fold-data.ts';
+export { foldDataFromLayout, type FoldData, type FoldTestData } from './fold-data.ts';
 export {
   DEFAULT_RECIPE,
   resolveRecipe,

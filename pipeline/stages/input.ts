@@ -49,10 +49,24 @@ function kagglePaths(input: Extract<RunConfig['input'], { kind: 'kaggle' }>, run
   return paths;
 }
 
-async function hashAll(paths: Partial<Record<InputName, string>>, base: string): Promise<InputFiles['hashes']> {
+/** The files' content hashes, computed once per process. */
+async function hashAll(ctx: StageContext, paths: Partial<Record<InputName, string>>): Promise<InputFiles['hashes']> {
   const hashes: InputFiles['hashes'] = {};
-  for (const [name, path] of Object.entries(paths)) hashes[name as InputName] = await hashFile(resolve(base, path!));
+  for (const [name, path] of Object.entries(paths)) {
+    const file = resolve(ctx.run.dir, path!);
+    const memoKey = `hash:${file}`;
+    if (!ctx.memo.has(memoKey)) ctx.memo.set(memoKey, await hashFile(file));
+    hashes[name as InputName] = ctx.memo.get(memoKey) as string;
+  }
   return hashes;
+}
+
+/**
+ * The input files with the hashes of their bytes now: a recorded result may carry the hashes of
+ * files edited since, and every later key must see the edit.
+ */
+export async function currentInputs(ctx: StageContext, files: InputFiles): Promise<InputFiles> {
+  return { paths: files.paths, hashes: await hashAll(ctx, files.paths) };
 }
 
 export const inputStage: Stage<RunConfig, InputFiles> = {
@@ -60,20 +74,20 @@ export const inputStage: Stage<RunConfig, InputFiles> = {
   async key(config, ctx) {
     const input = config.input;
     if (input.kind === 'simulate') return { simulate: input.breaths, testBreaths: input.testBreaths ?? Math.floor(input.breaths / 2), seed: config.seed };
-    return { kaggle: await hashAll(kagglePaths(input, config.name), ctx.run.dir) };
+    return { kaggle: await hashAll(ctx, kagglePaths(input, config.name)) };
   },
   async run(config, ctx) {
     const input = config.input;
     if (input.kind === 'kaggle') {
       const paths = kagglePaths(input, config.name);
-      return { paths, hashes: await hashAll(paths, ctx.run.dir) };
+      return { paths, hashes: await hashAll(ctx, paths) };
     }
     const testBreaths = input.testBreaths ?? Math.floor(input.breaths / 2);
     const written = await writeSimulatedFiles(ctx.run.catalog.inputDir, { breaths: input.breaths, testBreaths, seed: deriveSeed(config.seed, 'simulate') });
     ctx.print(`simulate: ${input.breaths} train and ${testBreaths} test breaths -> ${ctx.run.catalog.inputDir}`);
     const paths: InputFiles['paths'] = {};
     for (const name of ['train', 'test', 'sampleSubmission', 'answers'] as const) paths[name] = relative(ctx.run.dir, written[name]);
-    return { paths, hashes: await hashAll(paths, ctx.run.dir) };
+    return { paths, hashes: await hashAll(ctx, paths) };
   },
   outputsPresent(files, ctx) {
     return (Object.keys(files.paths) as InputName[]).every((name) => existsSync(inputPath(ctx, files, name)!));

@@ -1,5 +1,5 @@
 /** Blend methods by name: a new one is a file in this folder plus one line below. */
-import { createRegistry } from '../registry.ts';
+import { createRegistry } from '../../core/index.ts';
 import type { BlendMethod } from './blend-method.ts';
 import { weightsBlend } from './weights.ts';
 import { medianBlend } from './median.ts';

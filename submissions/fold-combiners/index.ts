@@ -1,5 +1,5 @@
 /** Fold combiners by name: a new one is a file in this folder plus one line below. */
-import { createRegistry } from '../registry.ts';
+import { createRegistry } from '../../core/index.ts';
 import type { FoldCombiner } from './fold-combiner.ts';
 import { meanFolds } from './mean.ts';
 import { medianFolds } from './median.ts';

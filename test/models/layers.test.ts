@@ -14,6 +14,9 @@ import {
   layerNorm,
   multiHeadAttention,
   transformerEncoderLayer,
+  FusedRecurrent,
+  layerRegistry,
+  type LayerExample,
 } from '../../models/layers/index.ts';
 
 type Matrix = number[][];
@@ -69,33 +72,23 @@ function input(shape: [number, number, number], seed: number): tf.Tensor3D {
   return tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor3D;
 }
 
-interface LayerCase {
+interface LayerCase extends LayerExample {
   name: string;
-  make: () => tf.layers.Layer;
-  inputShape: [number, number, number];
-  outputFeatures: number;
 }
 
-const CASES: LayerCase[] = [
-  { name: 'Dense swish', make: () => dense({ units: 7, activation: 'swish', seed: 6 }), inputShape: [2, 9, 4], outputFeatures: 7 },
-  { name: 'Conv1DIm2col k3', make: () => conv1dIm2col({ filters: 5, kernelSize: 3, activation: 'relu', seed: 1 }), inputShape: [2, 9, 4], outputFeatures: 5 },
-  { name: 'Conv1DIm2col k4 dilation 2', make: () => conv1dIm2col({ filters: 3, kernelSize: 4, dilation: 2, seed: 2 }), inputShape: [2, 9, 4], outputFeatures: 3 },
-  { name: 'Conv1DTranspose k5', make: () => conv1dTranspose({ filters: 6, kernelSize: 5, seed: 3 }), inputShape: [2, 9, 4], outputFeatures: 6 },
-  { name: 'LayerNorm', make: () => layerNorm({ epsilon: 1e-3 }), inputShape: [2, 9, 4], outputFeatures: 4 },
-  { name: 'MultiHeadAttention', make: () => multiHeadAttention({ heads: 2, keyDim: 3, seed: 4 }), inputShape: [2, 9, 4], outputFeatures: 4 },
-  {
-    name: 'TransformerEncoderLayer gelu 0.7',
-    make: () => transformerEncoderLayer({ heads: 2, keyDim: 3, ffnUnits: 8, activation: 'gelu', residualWeight: 0.7, seed: 5 }),
-    inputShape: [2, 9, 4],
-    outputFeatures: 4,
-  },
-];
+const CASES: LayerCase[] = layerRegistry.list().flatMap((layer) => layer.examples.map((example) => ({ ...example, name: `${layer.name} ${example.label}` })));
 
 before(async () => {
   await tf.setBackend('cpu');
 });
 
 describe('custom layer battery (cpu)', () => {
+  it('covers every layer class models/ registers for serialisation', () => {
+    const ours = [Conv1DIm2col, Conv1DTranspose, Dense, LayerNorm, MultiHeadAttention, TransformerEncoderLayer, FusedRecurrent].map((c) => c.className);
+    const serialisable = Object.keys(tf.serialization.SerializationMap.getMap().classNameMap).filter((name) => ours.includes(name));
+    assert.deepEqual(serialisable.sort(), layerRegistry.names().sort());
+  });
+
   for (const c of CASES) {
     describe(c.name, () => {
       it('builds, reports its output shape and matches it', () => {

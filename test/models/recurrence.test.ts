@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../core/seed.ts';
 import { selectBackend } from '../../models/backend.ts';
-import { FusedRecurrent, getNativeKernels } from '../../models/recurrence/index.ts';
+import { FusedRecurrent, loadNativeKernels } from '../../models/recurrence/index.ts';
 import type { RecurrentCell, RecurrentDirection } from '../../models/recurrence/index.ts';
 
 const B = 3, T = 5, I = 4, H = 6;
@@ -113,7 +113,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`FusedRecurrent native path matches tfjs-layers (${backend})`, () => {
-    const kernels = getNativeKernels();
+    const kernels = loadNativeKernels();
     before(async () => {
       await selectBackend(backend);
       process.env.TIDAL_RECURRENCE = 'native';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRegistry, foldCombiners } from '../../submissions/index.ts';
+import { createRegistry } from '../../core/index.ts';
+import { foldCombiners } from '../../submissions/index.ts';
 
 const folds = [Float32Array.of(1, 10, 5), Float32Array.of(2, 10.2, 5), Float32Array.of(9, 10.1, 5), Float32Array.of(4, 10.3, 5)];
 
