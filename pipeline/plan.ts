@@ -26,13 +26,17 @@ export interface RunPlan {
   models: PlannedModel[];
 }
 
-/** The run's recipe with the entry's overrides on top; nested objects merge one level deep. */
+/**
+ * The run's recipe with the entry's overrides on top; nested objects merge one level deep, except
+ * that an object of another `kind` (a cosine schedule over a plateau one) replaces the run's whole.
+ */
 export function mergeRecipe(shared: Record<string, unknown>, entry: Record<string, unknown>): RecipeInput {
   const merged: Record<string, unknown> = { ...shared };
   for (const [key, value] of Object.entries(entry)) {
     const prior = merged[key];
-    const bothObjects = prior && typeof prior === 'object' && value && typeof value === 'object' && !Array.isArray(value);
-    merged[key] = bothObjects ? { ...(prior as object), ...(value as object) } : value;
+    const isObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+    const merges = isObject(prior) && isObject(value) && (value.kind === undefined || value.kind === prior.kind);
+    merged[key] = merges ? { ...prior, ...value } : value;
   }
   return merged as RecipeInput;
 }
