@@ -49,12 +49,13 @@ describe('kaggle preset: the published recipes', () => {
     assert.deepEqual(resolveModelConfig(entry('lstm-raw')), { units: 512, layers: 4, denseUnits: 512 });
   });
 
-  it('lstm-cnn-transformer: the 1st place hybrid (150 epochs, batch 128, cosine decay in the last quarter)', () => {
+  it('lstm-cnn-transformer: the 1st place hybrid (150 epochs, batch 128, cosine decay in the last quarter, no early stop)', () => {
     const r = recipeOf('lstm-cnn-transformer');
     assert.equal(r.epochs, 150);
     assert.equal(r.batchSize, 128);
     assert.equal(r.schedule.kind, 'cosine');
     assert.equal(r.schedule.kind === 'cosine' && r.schedule.decayFraction, 0.25);
+    assert.equal(r.patience, null, 'a fixed-length schedule: stopping early would skip the decay');
     assert.equal(r.loss, null, 'the default loss of a pressure output: masked MAE');
   });
 
