@@ -1,6 +1,7 @@
 export type { Loss, LossDefinition, LossTargets } from './types.ts';
 export { maskedMean, channel } from './masked-mean.ts';
 export { maskedMae } from './masked-mae.ts';
+export { mae } from './mae.ts';
 export { twoHeadMae } from './two-head-mae.ts';
 export { maeWithDiffs, DIFF_LAGS } from './mae-with-diffs.ts';
 export { laplaceNll } from './laplace-nll.ts';

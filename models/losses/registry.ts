@@ -3,6 +3,7 @@ import { createRegistry } from '../../core/index.ts';
 import type { OutputKind } from '../model-definition.ts';
 import { laplaceNll } from './laplace-nll.ts';
 import { levelsCrossEntropy } from './levels-cross-entropy.ts';
+import { mae } from './mae.ts';
 import { maeWithDiffs } from './mae-with-diffs.ts';
 import { maskedMae } from './masked-mae.ts';
 import { multiTargetMae } from './multi-target-mae.ts';
@@ -41,6 +42,6 @@ export function lossFor(outputKind: OutputKind, name?: string | null): LossDefin
   return definition;
 }
 
-for (const definition of [maskedMae, twoHeadMae, maeWithDiffs, laplaceNll, multiTargetMae, levelsCrossEntropy]) {
+for (const definition of [maskedMae, mae, twoHeadMae, maeWithDiffs, laplaceNll, multiTargetMae, levelsCrossEntropy]) {
   registerLoss(definition);
 }

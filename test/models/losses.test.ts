@@ -97,6 +97,15 @@ describe('losses', () => {
     assert.ok(Math.abs(value - (0.5 * ((1 + 3) / 2) + 0.5 * (4 / 78))) < 1e-6, `got ${value}`);
   });
 
+  it('mae (the Keras notebooks\' loss) averages every row: an expiratory error counts 1/320', () => {
+    const pred = pressure.slice();
+    const expiratoryRow = inspiratory.indexOf(0);
+    pred[expiratoryRow] += 3.2;
+    const value = lossValue(getLoss('mae'), 'pressure', pressure, pred);
+    assert.ok(Math.abs(value - 3.2 / ROWS) < 1e-6, `got ${value}`);
+    assert.equal(lossValue(getLoss('masked-mae'), 'pressure', pressure, pred), 0);
+  });
+
   it('mae-with-diffs: a constant offset has zero difference error', () => {
     const pred = Float32Array.from(pressure, (p) => p + 0.75);
     const withDiffs = lossValue(getLoss('mae-with-diffs'), 'pressure', pressure, pred);
