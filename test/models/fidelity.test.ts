@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../models/backend.ts';
 import { getModel } from '../../models/registry.ts';
-import { getNativeKernels } from '../../models/recurrence/index.ts';
+import { loadNativeKernels } from '../../models/recurrence/index.ts';
 import {
   loadTorchWeights,
   torchEncoderLayer,
@@ -185,7 +185,7 @@ describe('fidelity: Tidal architectures against the PyTorch re-implementations o
     for (const path of paths) {
       const label = path === 'auto' ? `${name} (cpu)` : `${name} (cpu, recurrence: ${path})`;
       it(`${label}: same weights give the same outputs and gradients`, (t) => {
-        if (path === 'native' && !getNativeKernels()) {
+        if (path === 'native' && !loadNativeKernels()) {
           t.skip('native recurrence kernels not built (npm install builds them; needs a C compiler)');
           return;
         }

@@ -5,16 +5,16 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPreset, resolveEntryRecipe, resolveModelConfig } from '../../pipeline/index.ts';
-import { resolveRecipe } from '../../models/training/recipe.ts';
+import { loadPreset, planRun } from '../../pipeline/index.ts';
 
-const preset = loadPreset('kaggle');
-const entry = (name: string) => {
-  const e = preset.models.find((m) => m.name === name);
-  assert.ok(e, `kaggle preset trains ${name}`);
-  return e;
+const plan = planRun(loadPreset('kaggle'), 'kaggle');
+const planned = (name: string) => {
+  const m = plan.models.find((p) => p.definition.name === name);
+  assert.ok(m, `kaggle preset trains ${name}`);
+  return m;
 };
-const recipeOf = (name: string) => resolveRecipe(resolveEntryRecipe(preset.recipe, entry(name)));
+const recipeOf = (name: string) => planned(name).recipe;
+const resolveModelConfig = (name: string) => planned(name).config;
 
 describe('kaggle preset: the published recipes', () => {
   it('bilstm: the public Keras notebook (300 epochs, batch 1024, Adam 1e-3, plateau 0.5/10, early stop 60, MAE)', () => {
@@ -30,7 +30,7 @@ describe('kaggle preset: the published recipes', () => {
     );
     assert.equal(r.patience, 60);
     assert.equal(r.loss, 'mae');
-    assert.deepEqual(resolveModelConfig(entry('bilstm')), { units: [1024, 512, 256, 128], denseUnits: 128, levels: false });
+    assert.deepEqual(resolveModelConfig('bilstm'), { units: [1024, 512, 256, 128], denseUnits: 128, levels: false });
   });
 
   it('lstm-raw: the 1st place raw LSTM (AdamW 2e-3, weight decay 0.1, plateau 0.6/30 to 1e-5, batch 512, 500-600 epochs)', () => {
@@ -46,7 +46,7 @@ describe('kaggle preset: the published recipes', () => {
       { factor: 0.6, patience: 30, minLr: 1e-5 },
     );
     assert.equal(r.loss, null, 'the default loss of two heads: 0.5 MAE(inspiration) + 0.5 MAE(expiration)');
-    assert.deepEqual(resolveModelConfig(entry('lstm-raw')), { units: 512, layers: 4, denseUnits: 512 });
+    assert.deepEqual(resolveModelConfig('lstm-raw'), { units: 512, layers: 4, denseUnits: 512 });
   });
 
   it('lstm-cnn-transformer: the 1st place hybrid (150 epochs, batch 128, cosine decay in the last quarter, no early stop)', () => {
@@ -60,7 +60,7 @@ describe('kaggle preset: the published recipes', () => {
   });
 
   it('10 folds, median over folds', () => {
-    assert.equal(preset.folds.k, 10);
-    assert.equal(preset.blend.folds, 'median');
+    assert.equal(plan.config.folds.k, 10);
+    assert.equal(plan.config.blend.folds, 'median');
   });
 });
