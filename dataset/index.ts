@@ -8,6 +8,8 @@ export * from './simulator-controller.ts';
 export * from './simulator-lung.ts';
 export * from './simulator-stats.ts';
 export * from './input-error.ts';
+export { checkInputFile, openInputFile, readInputFileSync } from './input-file.ts';
+export { PRESSURE_RANGE, TIME_STEP_RANGE, U_IN_RANGE, type ValueRange } from './physical-ranges.ts';
 export * from './read-csv.ts';
 export * from './write-csv.ts';
 export * from './arrow-cache.ts';
