@@ -3,7 +3,6 @@
  * so no absurd or non-finite number reaches a feature or a tensor.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -16,6 +15,7 @@ import {
   readSampleSubmission,
   readTestCsv,
   readTrainCsv,
+  writeSimulatedFiles,
 } from '../../dataset/index.ts';
 import { getField, readLines, setField, smallTables, tempDir, writeLines, writeTableCsv } from './make-table.ts';
 
@@ -107,12 +107,12 @@ describe('physical ranges at ingest', () => {
 
   it('hold for what `tidal simulate` writes, on several seeds', async () => {
     for (const seed of [1, 2, 3, 4]) {
-      const out = join(dir, `simulated-${seed}`);
-      const run = spawnSync(process.execPath, ['bin/tidal.js', 'simulate', '--breaths', '60', '--seed', String(seed), '--out', out], { encoding: 'utf8' });
-      assert.equal(run.status, 0, run.stderr);
-      const back = await readTrainCsv(join(out, 'train.csv'));
-      await readTestCsv(join(out, 'test.csv'));
-      assert.equal(back.nBreaths, 60);
+      const files = await writeSimulatedFiles(join(dir, `simulated-${seed}`), { breaths: 300, testBreaths: 150, seed });
+      assert.equal((await readTrainCsv(files.train)).nBreaths, 300);
+      assert.equal((await readTestCsv(files.test)).nBreaths, 150);
+      // The answers are pressures too: a run that scores against them reads them as such.
+      const answers = (await readSampleSubmission(files.answers)).pressure;
+      assert.ok(answers.every((p) => p >= PRESSURE_RANGE.min && p <= PRESSURE_RANGE.max));
     }
   });
 });
