@@ -333,6 +333,14 @@ class CsvColumnReader {
    * which must end the field. Sets quotedEnd; returns the number the text holds.
    */
   private parseQuoted(bytes: Buffer, start: number, end: number, field: number): number {
+    // Usually a plain number in quotes: the closing quote ends the scan like a comma would.
+    const scanner = this.scanner;
+    const fast = scanner.scan(bytes, start + 1);
+    const close = scanner.end;
+    if (scanner.valid && fast === fast && close < end && bytes[close] === QUOTE && (close + 1 === end || bytes[close + 1] === COMMA)) {
+      this.quotedEnd = close + 1;
+      return fast;
+    }
     const column = this.headerNames[field];
     let text = '';
     let from = start + 1;

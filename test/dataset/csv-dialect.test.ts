@@ -40,6 +40,12 @@ describe('quoted fields', () => {
     assert.deepEqual(await readTrainCsv(path), train);
   });
 
+  it('reads quoted decimals exactly as Number() does, long ones and exponents included', async () => {
+    const texts = ['0', '-0.5', '+3', '.25', '7.', '1e3', '2.5E-3', '0.1000000000000000055511151231257827', '123456789012345678901234.5', '4.9e-324', '1e308'];
+    const path = writeLines(join(dir, 'quoted-decimals.csv'), ['"id","pressure"', ...texts.map((t, i) => `"${i + 1}","${t}"`)]);
+    assert.deepEqual(Array.from((await readSampleSubmission(path)).pressure), texts.map(Number));
+  });
+
   it('reads "" inside a quoted header name as one quote (RFC 4180)', async () => {
     const path = writeLines(join(dir, 'escaped-header.csv'), ['"id","pre""ssure"', '1,2']);
     const err = await rejection(readSampleSubmission(path));
