@@ -4,8 +4,9 @@
  * array, so a 6-million-row file never becomes a string (strings cap at 512 MiB and
  * fs.readFileSync at 2 GiB). Columns are found by header name, in any order; lines end in LF or
  * CRLF; the last line may lack its newline, and blank lines may follow the last row. Fields may
- * be quoted as RFC 4180 says ("1.5", "" for a quote inside); quoted fields take a slower path
- * entered only when the fast number scan fails, so unquoted files read at full speed. Every cell
+ * be quoted as RFC 4180 says ("1.5", "" for a quote inside; numeric files have no line break
+ * inside quotes, so none is accepted); quoted fields take a path entered only when the fast
+ * number scan fails, so unquoted files read at full speed. Every cell
  * is checked as it is read and the first bad one throws an InputError naming its line and column.
  */
 import { InputError } from './input-error.ts';

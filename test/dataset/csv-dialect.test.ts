@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { InputError, readSampleSubmission, readTestCsv, readTrainCsv } from '../../dataset/index.ts';
+import { InputError, loadBreathTableCached, readSampleSubmission, readTestCsv, readTrainCsv } from '../../dataset/index.ts';
 import { readLines, setField, smallTables, tempDir, writeLines, writeTableCsv } from './make-table.ts';
 
 const dir = tempDir();
@@ -136,6 +136,13 @@ describe('paths', () => {
       assert.ok(err.message.startsWith(`${folder}: is a folder, not a file; expected a CSV file with the columns id,`), err.message);
       assert.doesNotMatch(err.message, /EISDIR/);
     }
+  });
+
+  it('names a folder given as a run input before hashing it for the cache', async () => {
+    const folder = join(dir, 'input', 'train.csv');
+    mkdirSync(folder, { recursive: true });
+    const err = await rejection(loadBreathTableCached(folder, join(dir, 'cache'), 'train'));
+    assert.equal(err.message, `${folder}: is a folder, not a file; expected the train CSV file`);
   });
 
   it('names a missing file and what was expected', async () => {
