@@ -6,8 +6,8 @@
  * CRLF; the last line may lack its newline, and blank lines may follow the last row. Fields may
  * be quoted as RFC 4180 says ("1.5", "" for a quote inside; numeric files have no line break
  * inside quotes, so none is accepted); quoted fields take a path entered only when the fast
- * number scan fails, so unquoted files read at full speed. Every cell
- * is checked as it is read and the first bad one throws an InputError naming its line and column.
+ * number scan fails, so unquoted files read at full speed. Every cell is checked as it is read
+ * and the first bad one throws an InputError naming its line and column.
  */
 import { InputError } from './input-error.ts';
 import { openInputFile } from './input-file.ts';
@@ -378,8 +378,8 @@ class CsvColumnReader {
 
   private failRange(spec: number, value: number): never {
     const { name, type } = this.specs[spec];
-    const range = type.kind === 'float64' ? type.range! : null;
-    this.fail(`${name} ${value} is outside [${range!.min}, ${range!.max}] (${range!.meaning})`, name);
+    const range = type.kind === 'float64' ? type.range : undefined;
+    this.fail(range ? `${name} ${value} is outside [${range.min}, ${range.max}] (${range.meaning})` : `expected a finite number, got ${value}`, name);
   }
 
   private failInteger(spec: number, value: number): never {

@@ -29,7 +29,7 @@ export async function openInputFile(path: string, expected: string): Promise<Fil
 
 /** Refuses a path that is not there, is a folder or cannot be read, before anything reads it. */
 export async function checkInputFile(path: string, expected: string): Promise<void> {
-  (await openInputFile(path, expected)).close();
+  await (await openInputFile(path, expected)).close();
 }
 
 /** The whole file as UTF-8 text, with the same errors as openInputFile. */

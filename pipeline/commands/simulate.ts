@@ -18,8 +18,8 @@ interface SimulateFlags {
  * up to 10 folds (the config's simulated input has the same minimum), and there must be a test
  * breath to predict.
  */
-export const MIN_SIMULATED_BREATHS = 10;
-export const MIN_SIMULATED_TEST_BREATHS = 1;
+const MIN_SIMULATED_BREATHS = 10;
+const MIN_SIMULATED_TEST_BREATHS = 1;
 
 function parseInteger(min: number, why?: string): (text: string) => number {
   return (text) => {
