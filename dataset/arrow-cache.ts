@@ -11,10 +11,14 @@ import { tableFromArrays, tableFromIPC, tableToIPC, type Table } from 'apache-ar
 import { hashFile } from '../core/hash.ts';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import { ROWS_PER_BREATH, rowCount, type BreathTable } from './breath-table.ts';
+import { checkInputFile } from './input-file.ts';
 import { readBreathCsv, type BreathCsvKind } from './read-csv.ts';
 
-/** Bumped when the cached layout or the parser's output changes: old files then stop matching. */
-const CACHE_VERSION = 1;
+/**
+ * Bumped when the cached layout, the parser's output or its checks change: old files then stop
+ * matching (v2: physical ranges, so a table cached before them is checked again).
+ */
+const CACHE_VERSION = 2;
 
 export interface CachedBreathTable {
   table: BreathTable;
@@ -26,6 +30,7 @@ export interface CachedBreathTable {
 }
 
 export async function loadBreathTableCached(csvPath: string, cacheDir: string, kind: BreathCsvKind): Promise<CachedBreathTable> {
+  await checkInputFile(csvPath, `the ${kind} CSV file`);
   const hash = await hashFile(csvPath);
   const prefix = `${basename(csvPath)}.${kind}.v${CACHE_VERSION}.`;
   const cachePath = join(cacheDir, `${prefix}${hash}.arrow`);

@@ -3,17 +3,21 @@
  * file in large chunks, scans the bytes of each line in place and stores each column in a typed
  * array, so a 6-million-row file never becomes a string (strings cap at 512 MiB and
  * fs.readFileSync at 2 GiB). Columns are found by header name, in any order; lines end in LF or
- * CRLF; the last line may lack its newline. Every cell is checked as it is read and the first bad
- * one throws an InputError naming its line and column.
+ * CRLF; the last line may lack its newline, and blank lines may follow the last row. Fields may
+ * be quoted as RFC 4180 says ("1.5", "" for a quote inside; numeric files have no line break
+ * inside quotes, so none is accepted); quoted fields take a path entered only when the fast
+ * number scan fails, so unquoted files read at full speed. Every cell is checked as it is read
+ * and the first bad one throws an InputError naming its line and column.
  */
-import { open } from 'node:fs/promises';
 import { InputError } from './input-error.ts';
+import { openInputFile } from './input-file.ts';
 import { NumberScanner } from './parse-number.ts';
+import type { ValueRange } from './physical-ranges.ts';
 
 /** How a column's cells are checked and stored. */
 export type CsvColumnType =
-  /** Any finite number, stored as Float64. */
-  | { kind: 'float64' }
+  /** Any finite number (inside `range` when given), stored as Float64. */
+  | { kind: 'float64'; range?: ValueRange }
   /** An integer that fits Int32. */
   | { kind: 'int32' }
   /** One of a few small integers (u_out, R, C), stored as Uint8. */
@@ -33,7 +37,7 @@ export interface CsvColumns {
   columns: Map<string, CsvColumnArray>;
 }
 
-/** Line number (1-based, header = 1) of data row `row`: blank lines are errors, so rows map 1:1. */
+/** Line number (1-based, header = 1) of data row `row`: blank lines between rows are errors, so rows map 1:1. */
 export function lineOfRow(row: number): number {
   return row + 2;
 }
@@ -44,6 +48,7 @@ const HEADROOM = 1 << 20;
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
 const COMMA = 44;
+const QUOTE = 34;
 const INITIAL_ROWS = 1 << 16;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -51,7 +56,7 @@ const CHOICE_LIMIT = 256;
 
 /** Reads the named columns of a CSV file; the header must hold exactly these columns. */
 export async function readCsvColumns(path: string, specs: readonly CsvColumnSpec[]): Promise<CsvColumns> {
-  const file = await open(path, 'r');
+  const file = await openInputFile(path, `a CSV file with the columns ${specs.map((s) => s.name).join(',')}`);
   // Two buffers: the next chunk is read into one while the other is parsed, so disk and parser
   // overlap. Chunks land after HEADROOM bytes, where the unfinished last line of the previous
   // chunk is copied to join its rest.
@@ -90,6 +95,48 @@ export async function readCsvColumns(path: string, specs: readonly CsvColumnSpec
   }
 }
 
+/** What the number scanner accepts, for text taken out of quotes: no spaces, hex or "Infinity". */
+const PLAIN_DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Header names, each trimmed and, when quoted, unquoted ("" for a quote inside). A name with a
+ * quote left open or text after its closing quote is an error.
+ */
+function splitHeader(text: string, where: { file: string; line: number }): string[] {
+  const names: string[] = [];
+  let pos = 0;
+  for (;;) {
+    while (text[pos] === ' ' || text[pos] === '\t') pos++;
+    let name: string;
+    if (text[pos] === '"') {
+      name = '';
+      let from = pos + 1;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote < 0) throw new InputError(where, `header: a quoted column name has no closing quote: ${text.slice(pos)}`);
+        name += text.slice(from, quote);
+        if (text[quote + 1] === '"') {
+          name += '"';
+          from = quote + 2;
+          continue;
+        }
+        pos = quote + 1;
+        break;
+      }
+      while (text[pos] === ' ' || text[pos] === '\t') pos++;
+      if (pos < text.length && text[pos] !== ',') throw new InputError(where, `header: expected a comma after the quoted name "${name}", got "${text.slice(pos, pos + 10)}"`);
+    } else {
+      const comma = text.indexOf(',', pos);
+      const fieldEnd = comma < 0 ? text.length : comma;
+      name = text.slice(pos, fieldEnd).trim();
+      pos = fieldEnd;
+    }
+    names.push(name);
+    if (pos >= text.length) return names;
+    pos++; // the comma
+  }
+}
+
 class CsvColumnReader {
   private readonly scanner = new NumberScanner();
   /** For each field of a line, in file order: the index of its spec. */
@@ -97,6 +144,10 @@ class CsvColumnReader {
   private headerNames: string[] = [];
   private headerDone = false;
   private rows = 0;
+  /** Blank lines since the last row: fine at the end of the file, an error before another row. */
+  private blankLines = 0;
+  /** After parseQuoted: the index just past the closing quote. */
+  private quotedEnd = 0;
   private capacity = 0;
   /** Storage per column, split by type so each store site sees one typed-array class. */
   private floats: Float64Array[] = [];
@@ -109,6 +160,9 @@ class CsvColumnReader {
   private readonly floatSpecs: number[];
   private readonly intSpecs: number[];
   private readonly choiceSpecs: number[];
+  /** Per float column (in floatSpecs order): the accepted range, -Infinity..Infinity if none. */
+  private readonly floatMin: Float64Array;
+  private readonly floatMax: Float64Array;
   /** Per spec: for CHOICE columns, 1 at each allowed value (an integer 0..255), else empty. */
   private readonly allowed: Uint8Array[];
 
@@ -122,6 +176,12 @@ class CsvColumnReader {
     this.floatSpecs = ofKind('float64');
     this.intSpecs = ofKind('int32');
     this.choiceSpecs = ofKind('choice');
+    const rangeOf = (s: number) => {
+      const type = specs[s].type;
+      return type.kind === 'float64' ? type.range : undefined;
+    };
+    this.floatMin = Float64Array.from(this.floatSpecs, (s) => rangeOf(s)?.min ?? -Infinity);
+    this.floatMax = Float64Array.from(this.floatSpecs, (s) => rangeOf(s)?.max ?? Infinity);
     this.allowed = specs.map((s) => {
       const table = new Uint8Array(s.type.kind === 'choice' ? CHOICE_LIMIT : 0);
       if (s.type.kind === 'choice') {
@@ -175,8 +235,8 @@ class CsvColumnReader {
   private readHeader(bytes: Buffer, start: number, end: number): void {
     // A UTF-8 byte order mark is not part of the first column's name.
     if (end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
-    const names = bytes.toString('utf8', start, end).split(',').map((n) => n.trim());
     const where = { file: this.path, line: 1 };
+    const names = splitHeader(bytes.toString('utf8', start, end), where);
     const seen = new Set<string>();
     for (const name of names) {
       if (seen.has(name)) throw new InputError({ ...where, column: name }, `column "${name}" appears twice in the header`);
@@ -199,7 +259,11 @@ class CsvColumnReader {
 
   private readRow(bytes: Buffer, start: number, end: number): void {
     const nFields = this.fieldSpec.length;
-    if (end === start) this.fail(`empty line; expected ${nFields} comma-separated fields (${this.headerNames.join(',')})`);
+    if (end === start) {
+      this.blankLines++;
+      return;
+    }
+    if (this.blankLines > 0) this.fail(`empty line; expected ${nFields} comma-separated fields (${this.headerNames.join(',')})`);
     if (this.rows === this.capacity) this.grow(this.estimateRows());
     const scanner = this.scanner;
     const values = this.fieldValues;
@@ -209,6 +273,11 @@ class CsvColumnReader {
       let value = scanner.scan(bytes, pos);
       let fieldEnd = scanner.end;
       if (fieldEnd < end && bytes[fieldEnd] !== COMMA) {
+        if (bytes[pos] === QUOTE) {
+          values[this.fieldSpec[f]] = this.parseQuoted(bytes, pos, end, f);
+          pos = this.quotedEnd + 1;
+          continue;
+        }
         fieldEnd = bytes.indexOf(COMMA, pos);
         if (fieldEnd < 0 || fieldEnd > end) fieldEnd = end;
         value = this.parseSlow(bytes, pos, fieldEnd, f, false);
@@ -226,11 +295,15 @@ class CsvColumnReader {
   /** Checks each value against its column's type and appends the row. */
   private store(values: Float64Array): void {
     const row = this.rows;
-    for (let k = 0; k < this.floatSpecs.length; k++) this.floats[k][row] = values[this.floatSpecs[k]];
+    for (let k = 0; k < this.floatSpecs.length; k++) {
+      const v = values[this.floatSpecs[k]];
+      if (!(v >= this.floatMin[k] && v <= this.floatMax[k])) this.failRange(this.floatSpecs[k], v);
+      this.floats[k][row] = v;
+    }
     for (let k = 0; k < this.intSpecs.length; k++) {
       const s = this.intSpecs[k];
       const v = values[s];
-      if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) this.failValue(s, v, 'an integer');
+      if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) this.failInteger(s, v);
       this.ints[k][row] = v;
     }
     for (let k = 0; k < this.choiceSpecs.length; k++) {
@@ -256,6 +329,44 @@ class CsvColumnReader {
     return value;
   }
 
+  /**
+   * A field starting with a quote: its text up to the closing quote ("" stands for one quote),
+   * which must end the field. Sets quotedEnd; returns the number the text holds.
+   */
+  private parseQuoted(bytes: Buffer, start: number, end: number, field: number): number {
+    // Usually a plain number in quotes: the closing quote ends the scan like a comma would.
+    const scanner = this.scanner;
+    const fast = scanner.scan(bytes, start + 1);
+    const close = scanner.end;
+    if (scanner.valid && fast === fast && close < end && bytes[close] === QUOTE && (close + 1 === end || bytes[close + 1] === COMMA)) {
+      this.quotedEnd = close + 1;
+      return fast;
+    }
+    const column = this.headerNames[field];
+    let text = '';
+    let from = start + 1;
+    for (;;) {
+      const quote = bytes.indexOf(QUOTE, from);
+      if (quote < 0 || quote >= end) this.fail('a quoted field has no closing quote on its line', column);
+      text += bytes.toString('latin1', from, quote);
+      if (quote + 1 < end && bytes[quote + 1] === QUOTE) {
+        text += '"';
+        from = quote + 2;
+        continue;
+      }
+      if (quote + 1 < end && bytes[quote + 1] !== COMMA) {
+        this.fail(`expected a comma or the line's end after the closing quote, got "${bytes.toString('latin1', quote + 1, Math.min(end, quote + 11))}"`, column);
+      }
+      this.quotedEnd = quote + 1;
+      break;
+    }
+    if (text === '') this.fail('empty value; expected a number', column);
+    if (!PLAIN_DECIMAL.test(text)) this.fail(`expected a number, got "${text}"`, column);
+    const value = Number(text);
+    if (!Number.isFinite(value)) this.fail(`expected a finite number, got "${text}"`, column);
+    return value;
+  }
+
   private choicesOf(spec: number): string {
     const type = this.specs[spec].type;
     return type.kind === 'choice' ? type.values.join(', ') : '';
@@ -263,6 +374,20 @@ class CsvColumnReader {
 
   private failValue(spec: number, value: number, expected: string): never {
     this.fail(`expected ${expected}, got ${value}`, this.specs[spec].name);
+  }
+
+  private failRange(spec: number, value: number): never {
+    const { name, type } = this.specs[spec];
+    const range = type.kind === 'float64' ? type.range : undefined;
+    this.fail(range ? `${name} ${value} is outside [${range.min}, ${range.max}] (${range.meaning})` : `expected a finite number, got ${value}`, name);
+  }
+
+  private failInteger(spec: number, value: number): never {
+    const name = this.specs[spec].name;
+    if (!Number.isInteger(value)) this.failValue(spec, value, 'an integer');
+    const side = value > INT32_MAX ? 'larger than the largest' : 'smaller than the smallest';
+    const bound = value > INT32_MAX ? '2^31-1 = 2147483647' : '-2^31 = -2147483648';
+    this.fail(`${name} ${value} is ${side} ${name} supported, ${bound} (ids are stored as 32-bit integers)`, name);
   }
 
   private failFieldCount(bytes: Buffer, start: number, end: number): never {

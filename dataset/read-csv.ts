@@ -1,7 +1,9 @@
 /**
  * Readers for the competition's files: train.csv, test.csv (no pressure) and
  * sample_submission.csv. Every check runs here, before anything downstream sees the data, and
- * each failure is an InputError naming the file, line and column.
+ * each failure is an InputError naming the file, line and column. Breath files' time_step, u_in
+ * and pressure must also lie in their physical ranges (physical-ranges.ts); an id,pressure file
+ * (sample submission, submission, answers) only needs finite pressures.
  *
  * Breath files come back as a BreathTable with breaths ordered by ascending breath_id and rows
  * by time_step (ties by id), whatever the order of the file (see group-breaths.ts).
@@ -10,6 +12,7 @@ import { C_VALUES, R_VALUES, type BreathTable } from './breath-table.ts';
 import { lineOfRow, readCsvColumns, type CsvColumnSpec } from './csv-columns.ts';
 import { checkUniqueIds, groupBreaths } from './group-breaths.ts';
 import { InputError } from './input-error.ts';
+import { PRESSURE_RANGE, TIME_STEP_RANGE, U_IN_RANGE } from './physical-ranges.ts';
 
 /** train: with pressure; test: without it. */
 export type BreathCsvKind = 'train' | 'test';
@@ -22,11 +25,11 @@ const BREATH_COLUMNS: readonly CsvColumnSpec[] = [
   { name: 'breath_id', type: INT32 },
   { name: 'R', type: { kind: 'choice', values: R_VALUES } },
   { name: 'C', type: { kind: 'choice', values: C_VALUES } },
-  { name: 'time_step', type: FLOAT64 },
-  { name: 'u_in', type: FLOAT64 },
+  { name: 'time_step', type: { kind: 'float64', range: TIME_STEP_RANGE } },
+  { name: 'u_in', type: { kind: 'float64', range: U_IN_RANGE } },
   { name: 'u_out', type: { kind: 'choice', values: [0, 1] } },
 ];
-const PRESSURE_COLUMN: CsvColumnSpec = { name: 'pressure', type: FLOAT64 };
+const PRESSURE_COLUMN: CsvColumnSpec = { name: 'pressure', type: { kind: 'float64', range: PRESSURE_RANGE } };
 
 export async function readBreathCsv(path: string, { kind }: { kind: BreathCsvKind }): Promise<BreathTable> {
   const specs = kind === 'train' ? [...BREATH_COLUMNS, PRESSURE_COLUMN] : BREATH_COLUMNS;
@@ -62,7 +65,7 @@ export interface SampleSubmission {
 export async function readSampleSubmission(path: string): Promise<SampleSubmission> {
   const { rows, columns } = await readCsvColumns(path, [
     { name: 'id', type: INT32 },
-    PRESSURE_COLUMN,
+    { name: 'pressure', type: FLOAT64 },
   ]);
   const id = columns.get('id') as Int32Array;
   checkUniqueIds(path, { rows, id });

@@ -32,9 +32,15 @@ export interface FittedScaler {
 /** Columns gathered per pass over the layout by the robust scaler: fewer passes, bounded scratch memory. */
 const ROBUST_BLOCK = 8;
 
-/** sklearn's rule: a constant column gets scale 1 rather than a division by 0. */
+/**
+ * sklearn's rule (_handle_zeros_in_scale): a constant or nearly constant column, scale below 10
+ * machine epsilons, gets scale 1. Dividing by a tinier spread (time steps packed in float32's
+ * subnormal range) would turn ordinary values of other breaths into Infinity.
+ */
+const MIN_SCALE = 10 * Number.EPSILON;
+
 function safeScale(s: number): number {
-  return s > 0 && Number.isFinite(s) ? s : 1;
+  return s >= MIN_SCALE && Number.isFinite(s) ? s : 1;
 }
 
 function checkIndices(layout: FeatureLayout, trainBreathIndices: ArrayLike<number>): void {

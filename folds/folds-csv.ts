@@ -1,6 +1,6 @@
 /** folds.csv: `breath_id,fold`, one breath a line, ascending by breath_id; written atomically. */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/index.ts';
+import { readInputFileSync } from '../dataset/index.ts';
 import { InputError } from '../dataset/input-error.ts';
 import type { FoldAssignment } from './types.ts';
 
@@ -20,8 +20,9 @@ export function writeFoldsCsv(path: string, assignment: FoldAssignment): void {
 /** Parses folds.csv text; `file` names it in errors (line 1 is the header). */
 export function parseFoldsCsv(text: string, file: string): FoldAssignment {
   const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const clean = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
+  // Blank lines after the last breath are fine, as CSV readers commonly take them.
+  while (lines.length > 0 && clean(lines[lines.length - 1]) === '') lines.pop();
   if (lines.length === 0 || clean(lines[0]) !== HEADER) {
     throw new InputError({ file, line: 1 }, `expected the header '${HEADER}', got '${lines.length ? clean(lines[0]) : ''}'`);
   }
@@ -57,5 +58,5 @@ export function parseFoldsCsv(text: string, file: string): FoldAssignment {
 }
 
 export function readFoldsCsv(path: string): FoldAssignment {
-  return parseFoldsCsv(readFileSync(path, 'utf8'), path);
+  return parseFoldsCsv(readInputFileSync(path, `a folds CSV file (${HEADER})`), path);
 }

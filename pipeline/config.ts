@@ -2,8 +2,8 @@
  * The run config: one JSON document names the input, features, folds, models, training recipe,
  * blend and post-processing. Unknown keys and bad values are errors that name their path.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readInputFileSync } from '../dataset/index.ts';
 import { BACKEND_NAMES } from '../models/backend.ts';
 
 const positiveInt = z.number().int().min(1);
@@ -117,9 +117,10 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
 }
 
 export function readRunConfig(path: string): RunConfig {
+  const text = readInputFileSync(path, 'a JSON run config');
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(path, [(err as Error).message]);
   }

@@ -13,11 +13,19 @@ interface SimulateFlags {
   out: string;
 }
 
-function parseInteger(min: number): (text: string) => number {
+/**
+ * The smallest set `tidal run` accepts: folds need a training breath per fold and the presets use
+ * up to 10 folds (the config's simulated input has the same minimum), and there must be a test
+ * breath to predict.
+ */
+const MIN_SIMULATED_BREATHS = 10;
+const MIN_SIMULATED_TEST_BREATHS = 1;
+
+function parseInteger(min: number, why?: string): (text: string) => number {
   return (text) => {
     const value = Number(text);
     if (text.trim() === '' || !Number.isInteger(value) || value < min) {
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${text}'`);
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${text}'${why ? `: ${why}` : ''}`);
     }
     return value;
   };
@@ -30,8 +38,16 @@ export function register(program: Command): void {
       'Write a simulated train/test set shaped like the Kaggle files: train.csv, test.csv, ' +
         'sample_submission.csv (pressure 0) and test_answers.csv (the true test pressures).',
     )
-    .requiredOption('--breaths <n>', 'training breaths, 80 rows each (Kaggle has 75450)', parseInteger(1))
-    .option('--test-breaths <n>', 'test breaths (default: half of --breaths, rounded down)', parseInteger(0))
+    .requiredOption(
+      '--breaths <n>',
+      `training breaths, 80 rows each (Kaggle has 75450; at least ${MIN_SIMULATED_BREATHS})`,
+      parseInteger(MIN_SIMULATED_BREATHS, `tidal run's folds need a training breath per fold, and presets use up to ${MIN_SIMULATED_BREATHS} folds`),
+    )
+    .option(
+      '--test-breaths <n>',
+      'test breaths (default: half of --breaths, rounded down)',
+      parseInteger(MIN_SIMULATED_TEST_BREATHS, 'tidal run needs a test breath to predict'),
+    )
     .requiredOption('--seed <s>', 'integer seed; the same seed writes the same bytes', parseInteger(0))
     .requiredOption('--out <dir>', 'folder to write the four CSV files into (created if missing)')
     .action(async (flags: SimulateFlags) => {

@@ -71,3 +71,22 @@ test('loadOrCreateFolds writes folds once and reuses the file afterwards', () =>
   writeFileSync(path, `${lines.join('\n')}\n999999,0\n`);
   assert.throws(() => loadOrCreateFolds(path, table, options), /breath_id 999999 is not in the data/);
 });
+
+test('blank lines after the last breath are accepted; one between breaths is not', () => {
+  const text = 'breath_id,fold\n1,0\n2,1\n3,0\n';
+  const expected = parseFoldsCsv(text, 'f.csv');
+  assert.deepEqual(parseFoldsCsv(`${text}\n\n`, 'f.csv'), expected);
+  assert.deepEqual(parseFoldsCsv(text.replaceAll('\n', '\r\n') + '\r\n', 'f.csv'), expected);
+  assert.throws(() => parseFoldsCsv('breath_id,fold\n1,0\n\n2,1\n', 'f.csv'), (err: unknown) => err instanceof InputError && err.line === 3);
+});
+
+test('a folder or a missing path given as folds file names the path and what was expected', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidal-folds-path-'));
+  for (const path of [dir, join(dir, 'missing.csv')]) {
+    assert.throws(
+      () => readFoldsCsv(path),
+      (err: unknown) =>
+        err instanceof InputError && err.file === path && err.message.startsWith(`${path}: `) && /expected a folds CSV file \(breath_id,fold\)/.test(err.message) && !/EISDIR|ENOENT/.test(err.message),
+    );
+  }
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '../../core/index.ts';
@@ -48,6 +48,19 @@ test('tidal score names a missing id', () => {
   const result = tidal('score', '--submission', file('short.csv'), '--answers', file('test_answers.csv'), '--test', file('test.csv'));
   assert.equal(result.status, 1);
   assert.match(result.err, new RegExp(`short\\.csv: missing id ${dropped}`));
+});
+
+test('tidal score names a folder or a missing file given as an argument, and what was expected', () => {
+  assert.equal(simulated.status, 0, simulated.err);
+  const folder = file('a-folder');
+  mkdirSync(folder, { recursive: true });
+  const asFolder = tidal('score', '--submission', folder, '--answers', file('test_answers.csv'), '--test', file('test.csv'));
+  assert.equal(asFolder.status, 1);
+  assert.match(asFolder.err, new RegExp(`^tidal: ${folder}: is a folder, not a file; expected a CSV file with the columns id,pressure\n$`));
+  const missing = file('no-such-answers.csv');
+  const asMissing = tidal('score', '--submission', file('test_answers.csv'), '--answers', missing, '--test', file('test.csv'));
+  assert.equal(asMissing.status, 1);
+  assert.match(asMissing.err, new RegExp(`^tidal: ${missing}: no such file; expected a CSV file with the columns id,pressure\n$`));
 });
 
 function noisy(values: ArrayLike<number>, seed: number, scale: number): Float32Array {
