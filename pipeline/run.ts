@@ -17,6 +17,7 @@
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROWS_PER_BREATH, deriveSeed, hashFile, hashJson, writeFileAtomic, type BreathTable } from '../dataset/index.ts';
 import { checkTestIdsMatchSample, loadBreathTableCached, readSampleSubmission } from '../dataset/index.ts';
 import { SIMULATED_FILE_NAMES, writeSimulatedFiles } from '../dataset/simulated-files.ts';
@@ -26,7 +27,8 @@ import { selectBackend } from '../models/backend.ts';
 import { fitRcTimeMean, predictRcTimeMean } from '../models/baselines/rc-time-mean.ts';
 import { getModel } from '../models/registry.ts';
 import { resolveRecipe, type RecipeInput } from '../models/training/index.ts';
-import { buildSubmission, formatReport, inspiratoryMae, saveModelPredictions, type SubmissionReport } from '../submissions/index.ts';
+import { buildSubmission, formatReport, inspiratoryMae, saveModelPredictions, writeBlendOof, type SubmissionReport } from '../submissions/index.ts';
+import { writeHtmlReport } from '../report/index.ts';
 import { checkOverrideKeys, modelEntryId, type ModelEntryConfig, type RunConfig } from './config.ts';
 import { runJobPool, type PoolJob } from './job-pool.ts';
 import { createProgress } from './progress.ts';
@@ -340,5 +342,7 @@ async function report(r: ReportInput): Promise<RunSummary> {
       baselineTestMae,
     };
   });
+  writeBlendOof(r.run.dir, r.submission.blend.oof);
+  r.print(`report: ${pathToFileURL(await writeHtmlReport(r.run.dir)).href}`);
   return { runDir: r.run.dir, backend: r.backend, models: r.models, submission: r.submission, testMae, baselineTestMae, seconds };
 }

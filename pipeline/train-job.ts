@@ -18,6 +18,7 @@ import { foldBreathIndices, readFoldsCsv } from '../folds/index.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { getModel } from '../models/registry.ts';
 import { fitFold, resolveRecipe, type RecipeInput } from '../models/training/index.ts';
+import { writeJobHistory } from './job-history.ts';
 import { readPredictionColumn, writePredictionColumn } from '../submissions/index.ts';
 
 export interface TrainJobSpec {
@@ -112,6 +113,7 @@ export async function runTrainJob(
     onEpoch: (record) => onEpoch(record.epoch, epochs, `valid MAE ${record.validMae.toFixed(4)}`),
   });
   if (!result.test) throw new Error('the trainer returned no test predictions');
+  writeJobHistory(spec.jobDir, result.history);
 
   writeFileAtomic(join(spec.jobDir, 'valid-breaths.json'), JSON.stringify(Array.from(validIdx)));
   writePredictionColumn(join(spec.jobDir, 'oof.arrow'), result.oof);
