@@ -43,24 +43,26 @@ export async function openReport(browser: Browser, file: string, viewport = { wi
 }
 
 /**
- * Per chart id: how many items the chart's data marks drew (Vega scene graph, role 'mark').
- * A string, not a function: tsx would wrap named functions in a helper the page lacks.
+ * Per chart id and mark type: how many items the chart's data marks drew (Vega scene graph,
+ * role 'mark'). A string, not a function: tsx would wrap named functions in a helper the page lacks.
  */
 const COUNT_MARKS = `(() => {
   const counts = {};
   for (const [id, view] of Object.entries(window.tidalViews)) {
-    let n = 0;
+    const byType = {};
     const stack = [view.scenegraph().root];
     while (stack.length > 0) {
       const node = stack.pop();
-      if (node.marktype && node.marktype !== 'group' && node.role === 'mark') n += (node.items || []).length;
+      if (node.marktype && node.marktype !== 'group' && node.role === 'mark') {
+        byType[node.marktype] = (byType[node.marktype] || 0) + (node.items || []).length;
+      }
       for (const child of node.items || []) stack.push(child);
     }
-    counts[id] = n;
+    counts[id] = byType;
   }
   return counts;
 })()`;
 
-export function countMarks(page: Page): Promise<Record<string, number>> {
-  return page.evaluate(COUNT_MARKS) as Promise<Record<string, number>>;
+export function countMarks(page: Page): Promise<Record<string, Record<string, number>>> {
+  return page.evaluate(COUNT_MARKS) as Promise<Record<string, Record<string, number>>>;
 }
