@@ -48,6 +48,21 @@ export function maeByRc(series: OofSeries[], train: BreathTable): RcCell[] {
   return cells;
 }
 
+/** Inspiratory OOF MAE of each fold's validation breaths. */
+export function maeByFold(oof: ArrayLike<number>, train: BreathTable, breathFold: Int32Array): Map<number, number> {
+  const target = train.pressure!;
+  const totals = new Map<number, { sum: number; rows: number }>();
+  for (let i = 0; i < train.uOut.length; i++) {
+    if (train.uOut[i] !== 0 || Number.isNaN(oof[i])) continue;
+    const fold = breathFold[Math.floor(i / ROWS_PER_BREATH)];
+    const total = totals.get(fold) ?? { sum: 0, rows: 0 };
+    total.sum += Math.abs(oof[i] - target[i]);
+    total.rows++;
+    totals.set(fold, total);
+  }
+  return new Map([...totals].map(([fold, { sum, rows }]) => [fold, sum / rows]));
+}
+
 export interface CurvePoint {
   model: string;
   fold: string;

@@ -5,6 +5,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { EXAMPLE_RANKS, type BreathRow, type CurvePoint, type HistogramBin, type RcCell, type StepMae } from './chart-data.ts';
 
+/** A chart inside an hconcat. */
+type ConcatChild = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
+
 const METRICS: CurvePoint['metric'][] = ['training loss', 'validation inspiratory MAE'];
 
 /** Heat map of OOF MAE by (R, C), one panel a series (models, then the blend), one colour scale. */
@@ -77,7 +80,7 @@ export function exampleBreathsSpec(rows: BreathRow[], pairs: string[]): TopLevel
     title: null,
     scale: { domain: ['u_in', 'pressure', 'predicted'], range: ['#9aa5b1', '#1f77b4', '#d62728'] },
   } as const;
-  const breath = (pair: string, rank: string) => ({
+  const breath = (pair: string, rank: string): ConcatChild => ({
     title: { text: `${pair}: ${rank}`, fontSize: 11 },
     width: 220,
     height: 110,
@@ -111,7 +114,7 @@ export function exampleBreathsSpec(rows: BreathRow[], pairs: string[]): TopLevel
     data: { values: rows },
     vconcat: pairs.map((pair) => ({ hconcat: EXAMPLE_RANKS.map((rank) => breath(pair, rank)) })),
     resolve: { legend: { color: 'shared' }, scale: { color: 'shared' } },
-  } as TopLevelSpec;
+  };
 }
 
 /** Histogram of OOF residuals on inspiratory rows, a panel a series. */

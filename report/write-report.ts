@@ -12,8 +12,8 @@
  * manifest.json; each carries its manifest path and exact value (data-metric, data-value).
  */
 import { join } from 'node:path';
-import { ROWS_PER_BREATH, writeFileAtomic } from '../dataset/index.ts';
-import { breathMae, exampleBreaths, maeByRc, maeByTimeStep, residualHistogram, trainingCurves, type OofSeries } from './chart-data.ts';
+import { writeFileAtomic } from '../dataset/index.ts';
+import { exampleBreaths, maeByFold, maeByRc, maeByTimeStep, residualHistogram, trainingCurves, type OofSeries } from './chart-data.ts';
 import { exampleBreathsSpec, maeByTimeStepSpec, rcHeatmapSpec, residualHistogramSpec, trainingCurvesSpec } from './charts.ts';
 import { chartDiv, escapeHtml, renderPage } from './html-page.ts';
 import { readRunArtifacts, type RunArtifacts } from './run-artifacts.ts';
@@ -109,23 +109,6 @@ function timingSection(a: RunArtifacts): string {
 </section>`;
 }
 
-function perFoldMae(oof: ArrayLike<number>, a: RunArtifacts): Map<number, number> {
-  const perBreath = breathMae(oof, a.train);
-  const sums = new Map<number, { sum: number; rows: number }>();
-  const target = a.train.pressure!;
-  for (let b = 0; b < a.train.nBreaths; b++) {
-    if (Number.isNaN(perBreath[b])) continue;
-    const entry = sums.get(a.breathFold[b]) ?? { sum: 0, rows: 0 };
-    for (let i = b * ROWS_PER_BREATH, end = i + ROWS_PER_BREATH; i < end; i++) {
-      if (a.train.uOut[i] !== 0) continue;
-      entry.sum += Math.abs(oof[i] - target[i]);
-      entry.rows++;
-    }
-    sums.set(a.breathFold[b], entry);
-  }
-  return new Map([...sums].map(([fold, { sum, rows }]) => [fold, sum / rows]));
-}
-
 /** The report page of a loaded run (pure: same artifacts, same string). */
 export function buildHtmlReport(a: RunArtifacts): string {
   const blend = blendLabel(a);
@@ -149,7 +132,7 @@ export function buildHtmlReport(a: RunArtifacts): string {
   delete manifestWithoutTimes.stages;
   const body = `<h1>Tidal run ${escapeHtml(a.name)}</h1>
 <p class="note">${a.train.nBreaths} train breaths, ${models.length} model${models.length === 1 ? '' : 's'}, ${new Set(a.breathFold).size} folds. Out-of-fold scores are on the inspiratory rows (u_out = 0), in cmH2O.</p>
-${summarySection(a, perFoldMae(a.blendOof, a))}
+${summarySection(a, maeByFold(a.blendOof, a.train, a.breathFold))}
 ${timingSection(a)}
 <section id="rc-heatmap">
 <h2>Out-of-fold MAE by (R, C)</h2>
