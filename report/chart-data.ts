@@ -104,25 +104,22 @@ export function breathMae(oof: ArrayLike<number>, train: BreathTable): Float64Ar
 
 export const EXAMPLE_RANKS = ['best', 'median', 'worst'] as const;
 
-export interface BreathRow {
+export interface ExampleBreath {
   /** "R=20, C=50" */
   pair: string;
   rank: (typeof EXAMPLE_RANKS)[number];
   breathId: number;
   breathMae: number;
-  t: number;
-  u_in: number;
-  pressure: number;
-  predicted: number;
-  /** Time of the breath's first expiratory row and its last row: the shaded span. */
+  /** Time of the breath's first expiratory row and of its last row: the shaded span. */
   expStart: number;
   expEnd: number;
+  rows: { t: number; u_in: number; pressure: number; predicted: number }[];
 }
 
-/** The best, median and worst OOF breath of each (R, C) pair, row by row. */
-export function exampleBreaths(oof: ArrayLike<number>, train: BreathTable): BreathRow[] {
+/** The best, median and worst OOF breath of each (R, C) pair, pairs in R-major order. */
+export function exampleBreaths(oof: ArrayLike<number>, train: BreathTable): ExampleBreath[] {
   const mae = breathMae(oof, train);
-  const rows: BreathRow[] = [];
+  const examples: ExampleBreath[] = [];
   for (let k = 0; k < 9; k++) {
     const breaths: number[] = [];
     for (let b = 0; b < train.nBreaths; b++) if (rcPairIndex(train.R[b], train.C[b]) === k && !Number.isNaN(mae[b])) breaths.push(b);
@@ -139,23 +136,22 @@ export function exampleBreaths(oof: ArrayLike<number>, train: BreathTable): Brea
           break;
         }
       }
+      const rows: ExampleBreath['rows'] = [];
       for (let i = start; i < end; i++) {
-        rows.push({
-          pair: `R=${train.R[b]}, C=${train.C[b]}`,
-          rank: EXAMPLE_RANKS[j],
-          breathId: train.breathId[b],
-          breathMae: round4(mae[b]),
-          t: round4(train.timeStep[i]),
-          u_in: round4(train.uIn[i]),
-          pressure: round4(train.pressure![i]),
-          predicted: round4(oof[i]),
-          expStart: round4(train.timeStep[firstExp]),
-          expEnd: round4(train.timeStep[end - 1]),
-        });
+        rows.push({ t: round4(train.timeStep[i]), u_in: round4(train.uIn[i]), pressure: round4(train.pressure![i]), predicted: round4(oof[i]) });
       }
+      examples.push({
+        pair: `R=${train.R[b]}, C=${train.C[b]}`,
+        rank: EXAMPLE_RANKS[j],
+        breathId: train.breathId[b],
+        breathMae: round4(mae[b]),
+        expStart: round4(train.timeStep[firstExp]),
+        expEnd: round4(train.timeStep[end - 1]),
+        rows,
+      });
     });
   }
-  return rows;
+  return examples;
 }
 
 export interface HistogramBin {

@@ -3,7 +3,7 @@
  * Specs carry their data inline (the page is one self-contained file).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { EXAMPLE_RANKS, type BreathRow, type CurvePoint, type HistogramBin, type RcCell, type StepMae } from './chart-data.ts';
+import { type CurvePoint, type ExampleBreath, type HistogramBin, type RcCell, type StepMae } from './chart-data.ts';
 
 /** A chart inside an hconcat. */
 type ConcatChild = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
@@ -68,11 +68,11 @@ export function trainingCurvesSpec(points: CurvePoint[], models: string[]): TopL
 
 /**
  * The best, median and worst OOF breaths of each (R, C): u_in, true and predicted pressure, the
- * expiratory part shaded. A grid of layered charts rather than a facet: Vega-Lite cannot give a
- * faceted layer its own y axis for u_in.
+ * expiratory part shaded. A grid of layered charts (a row a pair) rather than a facet: Vega-Lite
+ * cannot give a faceted layer its own y axis for u_in. Rows carry only the breath's index `b`;
+ * what is per breath goes into its chart's title and shading.
  */
-export function exampleBreathsSpec(rows: BreathRow[], pairs: string[]): TopLevelSpec {
-  const first = 'datum.t === datum.expStart';
+export function exampleBreathsSpec(examples: ExampleBreath[]): TopLevelSpec {
   const time = { field: 't', type: 'quantitative', title: 'time (s)' } as const;
   const seriesColor = {
     field: 'series',
@@ -80,39 +80,36 @@ export function exampleBreathsSpec(rows: BreathRow[], pairs: string[]): TopLevel
     title: null,
     scale: { domain: ['u_in', 'pressure', 'predicted'], range: ['#9aa5b1', '#1f77b4', '#d62728'] },
   } as const;
-  const breath = (pair: string, rank: string): ConcatChild => ({
-    title: { text: `${pair}: ${rank}`, fontSize: 11 },
+  const chart = (e: ExampleBreath, b: number): ConcatChild => ({
+    title: { text: `${e.pair}: ${e.rank}`, subtitle: `breath ${e.breathId}, MAE ${e.breathMae.toFixed(3)}`, fontSize: 11, subtitleFontSize: 10 },
     width: 220,
     height: 110,
-    transform: [{ filter: { and: [{ field: 'pair', equal: pair }, { field: 'rank', equal: rank }] } }],
     layer: [
       {
-        transform: [{ filter: first }],
+        data: { values: [{ expStart: e.expStart, expEnd: e.expEnd }] },
         mark: { type: 'rect', color: '#8a8a8a', opacity: 0.18 },
         encoding: { x: { field: 'expStart', type: 'quantitative', title: 'time (s)' }, x2: { field: 'expEnd' } },
       },
       {
-        transform: [{ fold: ['pressure', 'predicted'], as: ['series', 'value'] }],
+        transform: [{ filter: `datum.b === ${b}` }, { fold: ['pressure', 'predicted'], as: ['series', 'value'] }],
         mark: { type: 'line', strokeWidth: 1.4 },
         encoding: { x: time, y: { field: 'value', type: 'quantitative', title: 'pressure (cmH2O)' }, color: seriesColor },
       },
       {
         // u_in (0-100) on its own axis so the pressures are not squeezed.
-        transform: [{ fold: ['u_in'], as: ['series', 'value'] }],
+        transform: [{ filter: `datum.b === ${b}` }, { fold: ['u_in'], as: ['series', 'value'] }],
         mark: { type: 'line', strokeWidth: 1, opacity: 0.8 },
         encoding: { x: time, y: { field: 'value', type: 'quantitative', title: 'u_in', axis: { orient: 'right' } }, color: seriesColor },
-      },
-      {
-        transform: [{ filter: first }, { calculate: "'breath ' + datum.breathId + ', MAE ' + format(datum.breathMae, '.3f')", as: 'label' }],
-        mark: { type: 'text', align: 'left', baseline: 'top', fontSize: 10, color: '#333' },
-        encoding: { x: { value: 4 }, y: { value: 4 }, text: { field: 'label', type: 'nominal' } },
       },
     ],
     resolve: { scale: { y: 'independent' } },
   });
+  const pairs = [...new Set(examples.map((e) => e.pair))];
   return {
-    data: { values: rows },
-    vconcat: pairs.map((pair) => ({ hconcat: EXAMPLE_RANKS.map((rank) => breath(pair, rank)) })),
+    data: { values: examples.flatMap((e, b) => e.rows.map((r) => ({ b, ...r }))) },
+    vconcat: pairs.map((pair) => ({
+      hconcat: examples.flatMap((e, b) => (e.pair === pair ? [chart(e, b)] : [])),
+    })),
     resolve: { legend: { color: 'shared' }, scale: { color: 'shared' } },
   };
 }

@@ -118,13 +118,12 @@ export function buildHtmlReport(a: RunArtifacts): string {
   const bestEpoch = new Map(a.manifest.metrics.models.flatMap((m) => m.folds.map((f) => [`${m.model}/${f.fold}`, f.bestEpoch] as const)));
   const curves = trainingCurves(a.jobs.map((j) => ({ ...j, bestEpoch: bestEpoch.get(`${j.model}/${j.fold}`) ?? -1 })));
   const breaths = exampleBreaths(a.blendOof, a.train);
-  const pairs = [...new Set(breaths.map((r) => r.pair))];
 
   const charts: Record<string, TopLevelSpec> = {
     'chart-rc-heatmap': rcHeatmapSpec(maeByRc(series, a.train), seriesOrder),
   };
   if (curves.length > 0) charts['chart-training-curves'] = trainingCurvesSpec(curves, models);
-  charts['chart-example-breaths'] = exampleBreathsSpec(breaths, pairs);
+  charts['chart-example-breaths'] = exampleBreathsSpec(breaths);
   charts['chart-residuals'] = residualHistogramSpec(residualHistogram(series, a.train), seriesOrder);
   charts['chart-mae-by-step'] = maeByTimeStepSpec(maeByTimeStep(series, a.train), seriesOrder);
 
