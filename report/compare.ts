@@ -73,7 +73,7 @@ export function compareRuns(runs: ComparedRun[]): Comparison {
   for (const id of models) {
     add(`OOF MAE ${id}`, true, 4, (m) => model(m, id)?.oofMae);
     const folds = [...new Set(runs.flatMap((r) => model(r.manifest, id)?.folds.map((f) => f.fold) ?? []))].sort((a, b) => a - b);
-    for (const fold of folds) add(`  fold ${fold}`, true, 4, (m) => model(m, id)?.folds.find((f) => f.fold === fold)?.validMae);
+    for (const fold of folds) add(`OOF MAE ${id} fold ${fold}`, true, 4, (m) => model(m, id)?.folds.find((f) => f.fold === fold)?.validMae);
   }
   add('OOF MAE blend', true, 4, (m) => m.metrics.blendOofMae);
   add('inversion coverage (%)', false, 1, (m) => 100 * m.metrics.inversionCoverage);
@@ -141,7 +141,7 @@ export function renderComparisonHtml(c: Comparison): string {
         .slice(1)
         .map((v) => `${show(v)}<td class="num ${verdict(row, v, row.values[0])}">${difference(row, v, row.values[0])}</td>`)
         .join('');
-      return `<tr><th>${escapeHtml(row.metric.trim())}</th>${show(row.values[0])}${others}</tr>`;
+      return `<tr><th>${escapeHtml(row.metric)}</th>${show(row.values[0])}${others}</tr>`;
     })
     .join('\n');
   const config =
@@ -151,16 +151,16 @@ export function renderComparisonHtml(c: Comparison): string {
           .map((d) => `<tr><th><code>${escapeHtml(d.path)}</code></th>${d.values.map((v) => `<td><code>${escapeHtml(v)}</code></td>`).join('')}</tr>`)
           .join('')}</table>`;
   const errors = c.metrics
-    .filter((row) => row.lowerIsBetter === true && !row.metric.startsWith(' '))
+    .filter((row) => row.lowerIsBetter === true && !row.metric.includes(' fold '))
     .flatMap((row) => row.values.map((value, i) => ({ metric: row.metric, run: c.runs[i].label, value })).filter((d) => d.value !== null));
   const chart: TopLevelSpec = {
     data: { values: errors },
-    width: { step: 18 },
+    width: { step: 30 * c.runs.length },
     height: 200,
     mark: 'bar',
     encoding: {
-      column: { field: 'metric', type: 'nominal', title: null, sort: [...new Set(errors.map((e) => e.metric))] },
-      x: { field: 'run', type: 'nominal', title: null, sort: c.runs.map((r) => r.label), axis: null },
+      x: { field: 'metric', type: 'nominal', title: null, sort: [...new Set(errors.map((e) => e.metric))], axis: { labelAngle: -25 } },
+      xOffset: { field: 'run', type: 'nominal', sort: c.runs.map((r) => r.label) },
       y: { field: 'value', type: 'quantitative', title: 'inspiratory MAE' },
       color: { field: 'run', type: 'nominal', sort: c.runs.map((r) => r.label), title: 'run' },
       tooltip: [{ field: 'run' }, { field: 'metric' }, { field: 'value', format: '.4f' }],
