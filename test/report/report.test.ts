@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
+import { buildHtmlReport, readRunArtifacts } from '../../report/index.ts';
 import { chromiumMissing, countMarks, launchChromium, openReport } from './browser.ts';
 
 const CLI = join(import.meta.dirname, '../../bin/tidal.js');
@@ -119,6 +120,20 @@ test('tidal report --run rewrites the same bytes from the run folder', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), `report: ${pathToFileURL(reportPath).href}`);
   assert.deepEqual(readFileSync(reportPath), before);
+});
+
+test('a run folder without blend/oof.arrow and histories (older runs) still reports: the blend is refitted the same', async () => {
+  const older = join(root, 'older');
+  cpSync(runDir, older, { recursive: true });
+  rmSync(join(older, 'blend'), { recursive: true });
+  const config = readJson(join(runDir, 'config.json'));
+  for (const model of config.models) for (let k = 0; k < config.folds.k; k++) rmSync(join(older, 'jobs', model.id ?? model.name, `fold-${k}`, 'history.json'));
+  const [saved, refitted] = [await readRunArtifacts(runDir), await readRunArtifacts(older)];
+  assert.deepEqual(refitted.blendOof, saved.blendOof);
+  const html = buildHtmlReport(refitted);
+  assert.ok(!html.includes('chart-training-curves'));
+  assert.match(html, /kept no per-epoch history/);
+  assert.ok(html.includes('id="chart-rc-heatmap"'));
 });
 
 test('tidal report names what is missing in a folder that is not a finished run', () => {
