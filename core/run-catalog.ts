@@ -8,12 +8,14 @@
  *     manifest.json             versions, backend, seed, input hashes, stage keys and timings, metrics
  *     log.txt                   what the run printed, appended across resumes
  *     report.md                 out-of-fold MAE per model and of the blend, overall and per (R, C)
+ *     report.html               the run report: scores, heat maps, training curves, example breaths
  *     input/                    the simulated Kaggle-format CSVs (simulated input only)
  *     cache/                    parsed breath tables and feature layouts (Arrow IPC, content-keyed)
  *     folds.csv                 breath_id,fold
  *     stages/STAGE.json         the key and result of each finished stage
  *     jobs/MODEL/fold-K/        one (model, fold) job: see JobFiles
  *     predictions/MODEL/        oof.arrow (every train row) and test-fold<K>.arrow
+ *     blend/oof.arrow           the cross-validated blend's out-of-fold predictions
  *     submission.csv
  */
 import { join, resolve } from 'node:path';
@@ -66,6 +68,13 @@ export class RunCatalog {
   }
   get report(): string {
     return this.path('report.md');
+  }
+  get htmlReport(): string {
+    return this.path('report.html');
+  }
+  /** The cross-validated blend's out-of-fold predictions (not under predictions/, which holds models). */
+  get blendOof(): string {
+    return this.path('blend', 'oof.arrow');
   }
   get folds(): string {
     return this.path('folds.csv');

@@ -7,8 +7,10 @@ import { register as simulate } from './commands/simulate.ts';
 import { register as score } from './commands/score.ts';
 import { register as submit } from './commands/submit.ts';
 import { register as run } from './commands/run.ts';
+import { register as report } from './commands/report.ts';
+import { register as compare } from './commands/compare.ts';
 
-const COMMANDS: ((program: Command) => void)[] = [simulate, run, score, submit];
+const COMMANDS: ((program: Command) => void)[] = [simulate, run, score, submit, report, compare];
 
 export function buildProgram(): Command {
   const program = new Command('tidal')

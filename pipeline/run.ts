@@ -125,7 +125,7 @@ async function runStages(ctx: StageContext, until: StopStage | undefined, starte
   await runStage(reportStage, { predictions, submitted }, ctx);
 
   const seconds = (Date.now() - started) / 1000;
-  const paths = { submission: run.catalog.submission, runDir: run.dir };
+  const paths = { submission: run.catalog.submission, htmlReport: run.catalog.htmlReport, runDir: run.dir };
   for (const line of summaryLines({ predictions, submitted }, plan.config.blend.models, paths, seconds)) print(line);
   return { runDir: run.dir, backend: ctx.backend.name, models: predictions.models, submission: submitted, seconds };
 }

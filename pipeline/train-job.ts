@@ -12,6 +12,7 @@ import { foldBreathIndices, readFoldsCsv } from '../folds/index.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { getModel } from '../models/registry.ts';
 import { fitFold, resolveRecipe, type RecipeInput } from '../models/training/index.ts';
+import { writeJobHistory } from './job-history.ts';
 import { readPredictionColumn, writePredictionColumn } from '../submissions/index.ts';
 
 export interface TrainJobSpec {
@@ -110,7 +111,7 @@ export async function runTrainJob(
   writeFileAtomic(job.validBreaths, JSON.stringify(Array.from(validIdx)));
   writePredictionColumn(job.oof, result.oof);
   writePredictionColumn(job.test, result.test);
-  writeFileAtomic(job.history, `${JSON.stringify(result.history, null, 2)}\n`);
+  writeJobHistory(job.history, result.history);
   const done: DoneRecord = {
     key: spec.key,
     bestEpoch: result.bestEpoch,

@@ -6,6 +6,7 @@ export { oofReport, formatReport, formatScores, type ScoredPredictions } from '.
 export { invertController, applyInversion, DEFAULT_INVERSION, type InversionOptions, type InversionResult } from './invert-controller.ts';
 export { postprocess, type PostprocessOptions, type Postprocessed } from './postprocess.ts';
 export { saveModelPredictions, loadRunPredictions, readPredictionColumn, writePredictionColumn, type ModelPredictions, type PredictionSelection, type RunPredictions } from './prediction-store.ts';
+export { readBlendOof, writeBlendOof } from './blend-store.ts';
 export { readIdValues } from './read-id-values.ts';
 export { scoreSubmissionFiles, type ScoreFiles } from './score-files.ts';
 export { writeSubmission, orderForSubmission, SubmissionError, type SubmissionOptions } from './write-submission.ts';

@@ -1,8 +1,11 @@
 /**
- * Stage `report`: report.md (out-of-fold MAE per model and of the blend, overall and per (R, C))
- * and the run's metrics in manifest.json; `summaryLines` is what the terminal shows at the end.
+ * Stage `report`: the run's metrics in manifest.json, report.md (out-of-fold MAE per model and of
+ * the blend, overall and per (R, C)) and report.html (charts, read from the run folder and the
+ * manifest just written); `summaryLines` is what the terminal shows at the end.
  */
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { writeHtmlReport } from '../../report/index.ts';
 import { writeFileAtomic } from '../../core/index.ts';
 import type { Stage } from '../stage.ts';
 import type { PredictionsResult } from './predictions.ts';
@@ -29,13 +32,14 @@ export const reportStage: Stage<ReportInput, { report: string }> = {
         baselineTestMae: submitted.baselineTestMae,
       };
     });
+    await writeHtmlReport(ctx.run.dir);
     return { report: ctx.run.catalog.report };
   },
-  outputsPresent: (_, ctx) => existsSync(ctx.run.catalog.report),
+  outputsPresent: (_, ctx) => existsSync(ctx.run.catalog.report) && existsSync(ctx.run.catalog.htmlReport),
 };
 
 /** The end-of-run summary for the terminal and log.txt. */
-export function summaryLines(input: ReportInput, blendMethod: string, paths: { submission: string; runDir: string }, seconds: number): string[] {
+export function summaryLines(input: ReportInput, blendMethod: string, paths: { submission: string; htmlReport: string; runDir: string }, seconds: number): string[] {
   const { predictions, submitted } = input;
   const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
   const lines = ['', 'CV inspiratory MAE (out of fold):'];
@@ -49,6 +53,7 @@ export function summaryLines(input: ReportInput, blendMethod: string, paths: { s
     lines.push(`test inspiratory MAE: submission ${fmt(submitted.testMae)}, per-(R, C, time) baseline ${fmt(submitted.baselineTestMae)} (${versus} than the baseline)`);
   }
   lines.push(`submission: ${paths.submission}`);
+  lines.push(`report: ${pathToFileURL(paths.htmlReport).href}`);
   lines.push(`run folder: ${paths.runDir} (${seconds.toFixed(0)} s)`);
   return lines;
 }

@@ -1,12 +1,13 @@
 /**
  * Stage `submit`: the configured fold combiner and blend over exactly the planned models and
- * folds, the controller inversion and grid snapping, then submission.csv (checked, atomic), and
+ * folds, the controller inversion and grid snapping, then submission.csv (checked, atomic) and the
+ * blend's out-of-fold predictions, and
  * the scores that follow: out-of-fold MAE of the blend, inversion coverage and, when the test
  * answers are known, the submission's test MAE next to the per-(R, C, time-step) baseline's.
  */
 import { existsSync } from 'node:fs';
 import { fitRcTimeMean, predictRcTimeMean } from '../../models/index.ts';
-import { buildSubmission, formatReport, inspiratoryMaeFromUOut } from '../../submissions/index.ts';
+import { buildSubmission, formatReport, inspiratoryMaeFromUOut, writeBlendOof } from '../../submissions/index.ts';
 import type { Stage } from '../stage.ts';
 import type { BreathTables } from './ingest.ts';
 import { inputPath, type InputFiles } from './input.ts';
@@ -61,6 +62,7 @@ export const submitStage: Stage<SubmitInput, SubmitResult> = {
       postprocess: config.postprocess,
       out: ctx.run.catalog.submission,
     });
+    writeBlendOof(ctx.run.dir, built.blend.oof);
     const answers = built.inputs.answers;
     const baseline = answers ? inspiratoryMaeFromUOut(predictRcTimeMean(fitRcTimeMean(tables.train), tables.test), answers, tables.test.uOut) : null;
     const weights = built.blend.fit.weights;
@@ -74,5 +76,5 @@ export const submitStage: Stage<SubmitInput, SubmitResult> = {
       reportTable: formatReport(built.report),
     };
   },
-  outputsPresent: (_, ctx) => existsSync(ctx.run.catalog.submission),
+  outputsPresent: (_, ctx) => existsSync(ctx.run.catalog.submission) && existsSync(ctx.run.catalog.blendOof),
 };
