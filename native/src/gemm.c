@@ -15,31 +15,23 @@
 
 enum { MR = 6, NR = 16, KC = 256, MC = 96 };
 
-void *aligned_floats(size_t count) {
+static void *aligned_floats(size_t count) {
   size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
   return aligned_alloc(64, bytes == 0 ? 64 : bytes);
 }
 
-const char *gemm_isa(void) {
-#ifdef GEMM_AVX2
-  return "avx2";
-#else
-  return "generic";
-#endif
-}
-
 static int panels(int n) { return (n + NR - 1) / NR; }
 
-size_t packed_b_size(int k, int n) { return (size_t)k * panels(n) * NR; }
+static size_t packed_b_size(int k, int n) { return (size_t)k * panels(n) * NR; }
 
-int packed_b_init(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
+static int packed_b_init(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
   pb->data = aligned_floats(packed_b_size(k, n));
   if (!pb->data) return -1;
   packed_b_fill(pb, k, n, b, rsb, csb);
   return 0;
 }
 
-void packed_b_fill(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
+static void packed_b_fill(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
   int npad = panels(n) * NR;
   pb->k = k;
   pb->n = n;
@@ -66,7 +58,7 @@ void packed_b_fill(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptr
   }
 }
 
-void packed_b_free(PackedB *pb) {
+static void packed_b_free(PackedB *pb) {
   free(pb->data);
   pb->data = NULL;
 }
@@ -165,7 +157,7 @@ static void edge_kernel(int kc, int mr, int nr, const float *a, const float *b, 
 
 static _Thread_local float *packed_a;
 
-int gemm_packed(int m, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const PackedB *pb,
+static int gemm_packed(int m, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const PackedB *pb,
                 float *c, ptrdiff_t ldc, int accumulate) {
   int k = pb->k, n = pb->n;
   if (m <= 0 || n <= 0) return 0;
@@ -199,11 +191,28 @@ int gemm_packed(int m, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const Packe
   return 0;
 }
 
-int gemm(int m, int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
+/* gemm()'s packed B, grown as needed and kept between calls (many small products a call). */
+static _Thread_local float *packed_b_scratch;
+static _Thread_local size_t packed_b_capacity;
+
+static int gemm(int m, int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
          const float *b, ptrdiff_t rsb, ptrdiff_t csb, float *c, ptrdiff_t ldc, int accumulate) {
-  PackedB pb;
-  if (packed_b_init(&pb, k, n, b, rsb, csb)) return -1;
-  int status = gemm_packed(m, a, rsa, csa, &pb, c, ldc, accumulate);
-  packed_b_free(&pb);
-  return status;
+  size_t need = packed_b_size(k, n);
+  if (need > packed_b_capacity) {
+    free(packed_b_scratch);
+    packed_b_capacity = 0;
+    if (!(packed_b_scratch = aligned_floats(need))) return -1;
+    packed_b_capacity = need;
+  }
+  PackedB pb = {k, n, packed_b_scratch};
+  packed_b_fill(&pb, k, n, b, rsb, csb);
+  return gemm_packed(m, a, rsa, csa, &pb, c, ldc, accumulate);
+}
+
+static void gemm_release(void) {
+  free(packed_a);
+  packed_a = NULL;
+  free(packed_b_scratch);
+  packed_b_scratch = NULL;
+  packed_b_capacity = 0;
 }
