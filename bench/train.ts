@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../dataset/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { getNativeKernels } from '../models/recurrence/recurrence-path.ts';
+import { nativeKernelPath } from '../models/native/index.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';
 
 const BATCH = 256;
@@ -35,7 +36,11 @@ function randomBatch(shape: number[], seed: number): tf.Tensor {
 
 /** Child side: one case, one backend, one path. */
 async function runChild(job: Job): Promise<Measured> {
-  if (job.path) process.env.TIDAL_RECURRENCE = job.path;
+  // One switch for every native kernel: recurrent layers and the conv/attention/LayerNorm/Dense ones.
+  if (job.path) {
+    process.env.TIDAL_RECURRENCE = job.path;
+    process.env.TIDAL_LAYER_KERNELS = job.path;
+  }
   await selectBackend(job.backend);
   const c = BENCH_CASES.find((k) => k.name === job.caseName);
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
     else backends.push(b);
   }
   const native = getNativeKernels();
-  console.log(native ? `native recurrence kernels: ${native.name}` : 'native recurrence kernels: not built (native rows skipped)');
+  console.log(native ? `native kernels: ${nativeKernelPath()}` : 'native kernels: not built (native rows skipped)');
 
   const py = findTorchPython();
   if (!py) console.log('PyTorch: python3 cannot import torch, ratios skipped');
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const backend of backends) {
     for (const c of cases) {
-      const paths: ('native' | 'ops' | null)[] = !c.fusedRecurrence
+      const paths: ('native' | 'ops' | null)[] = !c.fusedRecurrence && !c.nativeLayers
         ? [null]
         : [...(native && (backend === 'cpu' || backend === 'wasm') ? (['native'] as const) : []), 'ops'];
       for (const path of paths) {
