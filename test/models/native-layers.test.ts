@@ -151,13 +151,16 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
   // The same layers' outputs and gradients, printed by a child process on the forced path.
   const script = `
     import * as tf from '@tensorflow/tfjs';
-    import { conv1dIm2col, transformerEncoderLayer } from './models/layers/index.ts';
+    import { conv1dIm2col, recurrent, transformerEncoderLayer } from './models/layers/index.ts';
     import { nativeKernelPath } from './models/native/index.ts';
     await tf.setBackend('cpu');
     process.env.TIDAL_LAYER_KERNELS = 'native';
+    process.env.TIDAL_RECURRENCE = 'native';
     const out = [];
     for (const layer of [conv1dIm2col({ filters: 19, kernelSize: 5, activation: 'relu', seed: 1 }),
-                         transformerEncoderLayer({ heads: 2, keyDim: 8, ffnUnits: 24, seed: 2 })]) {
+                         transformerEncoderLayer({ heads: 2, keyDim: 8, ffnUnits: 24, seed: 2 }),
+                         recurrent({ cell: 'lstm', units: 20, returnSequences: true, direction: 'bidirectional', seed: 3 }),
+                         recurrent({ cell: 'gru', units: 9, returnSequences: true, direction: 'forward', seed: 4 })]) {
       const x = tf.randomNormal([3, 23, 16], 0, 1, 'float32', 4);
       layer.apply(x);
       const probe = tf.randomUniform([3, 23, layer.computeOutputShape([3, 23, 16])[2]], -1, 1, 'float32', 5);
@@ -175,7 +178,7 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
     return JSON.parse(r.stdout.trim().split('\n').pop()!);
   };
 
-  test('TIDAL_NATIVE_ISA=generic gives the AVX2 path\'s results within 1e-5', () => {
+  test('TIDAL_NATIVE_ISA=generic gives the AVX2 path\'s results within 1e-5 (conv, transformer, LSTM, GRU)', () => {
     const generic = runOn('generic');
     assert.equal(generic.path, 'native-generic');
     const auto = runOn('auto');
