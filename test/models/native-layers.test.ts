@@ -11,6 +11,7 @@ import { createRng } from '../../dataset/seed.ts';
 import {
   conv1dIm2col, conv1dTranspose, dense, layerNorm, multiHeadAttention, transformerEncoderLayer,
 } from '../../models/layers/index.ts';
+import { selectBackend } from '../../models/backend.ts';
 import { addonStatus, loadAddon, nativeKernelPath } from '../../models/native/index.ts';
 
 interface Case { name: string; make: () => tf.layers.Layer; shape: [number, number, number] }
@@ -105,6 +106,25 @@ describe('native layer kernels equal the tf-ops layers (cpu backend)', { skip },
       assertClose(native.y, ops.y, 1e-5, 'output');
       const names = ['x', ...layer.trainableWeights.map((w) => w.originalName)];
       native.grads.forEach((g, i) => assertClose(g, ops.grads[i], 1e-5, `d ${names[i]}`));
+    });
+  }
+});
+
+describe('on the wasm backend too (host copies in and out of the wasm heap)', { skip }, () => {
+  for (const c of [CASES[0], CASES[10]]) {
+    test(c.name, async () => {
+      await selectBackend('wasm');
+      try {
+        const layer = buildLayer(c);
+        const x = randomTensor(c.shape, `${c.name} x`, 1.5);
+        const probe = randomTensor(layer.computeOutputShape(c.shape) as number[], `${c.name} probe`);
+        const ops = withPath('ops', () => lossAndGrads(layer, x, probe));
+        const native = withPath('native', () => lossAndGrads(layer, x, probe));
+        assertClose(native.y, ops.y, 1e-5, 'output');
+        native.grads.forEach((g, i) => assertClose(g, ops.grads[i], 1e-5, `gradient ${i}`));
+      } finally {
+        await tf.setBackend('cpu');
+      }
     });
   }
 });
