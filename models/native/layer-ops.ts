@@ -1,14 +1,37 @@
 /**
- * The layer kernels as tensors ops: one tf.customGrad each, one synchronous read of the inputs,
- * one kernel call forward and one backward; what the backward pass needs (forward output,
- * attention weights, normalisation statistics) lives in the gradient closure, not in tensors.
- * cpu and wasm backends only (dataSync).
+ * The layer kernels as tensor ops: one tf.customGrad each, one kernel call forward and one
+ * backward. The inputs the backward pass needs are saved as tensors (customGrad's save) and read
+ * again there; what only the kernel produces (forward output, attention weights, normalisation
+ * statistics) lives in the gradient closure. cpu and wasm backends only (host memory).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKernels } from './kernel-api.ts';
 
-const f32 = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
+type Save = (tensors: tf.Tensor[]) => void;
+
+/** What hostView needs of tfjs-backend-wasm 4.22's BackendWasm (not part of its public API). */
+interface WasmBackendInternals {
+  dataIdMap: { get(id: object): { memoryOffset: number | null } | undefined };
+  wasm: { HEAPU8: Uint8Array };
+}
+
+/**
+ * A float32 tensor's values for one synchronous kernel call. On wasm, a view into the wasm heap
+ * (tfjs's own readSync copies the whole tensor out): valid only until the next allocation in
+ * that heap, so take views right before the call and never keep them. Elsewhere dataSync, which
+ * on cpu returns the stored array itself.
+ */
+function hostView(t: tf.Tensor): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`native kernels take float32 tensors, got ${t.dtype}`);
+  if (tf.getBackend() === 'wasm') {
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const offset = backend.dataIdMap?.get(t.dataId)?.memoryOffset;
+    const heap = backend.wasm?.HEAPU8;
+    if (typeof offset === 'number' && heap) return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
+  }
+  return t.dataSync() as Float32Array;
+}
 
 /**
  * Convolution along time of x [batch, time, channels] with kernel [taps, channels, filters], tap j
@@ -23,12 +46,14 @@ export function convAlongTime(
     throw new Error(`convAlongTime: kernel [${kernel.shape}] does not fit ${channels} channels and ${offsets.length} offsets`);
   }
   const offsetArray = Int32Array.from(offsets);
+  const dims = { batch, time, channels, filters, taps, offsets: offsetArray, relu };
   const run = tf.customGrad(((...args: unknown[]) => {
-    const [xIn, kIn, bIn] = args as tf.Tensor[];
-    const fwd = { batch, time, channels, filters, taps, offsets: offsetArray, relu, x: f32(xIn), kernel: f32(kIn) };
-    const { y } = k.convForward({ ...fwd, bias: f32(bIn) });
-    const gradFunc = (dy: tf.Tensor) => {
-      const g = k.convBackward({ ...fwd, y: relu ? y : null, dy: f32(dy) });
+    const [xIn, kIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, Save];
+    save([xIn, kIn]);
+    const { y } = k.convForward({ ...dims, x: hostView(xIn), kernel: hostView(kIn), bias: hostView(bIn) });
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ks] = saved;
+      const g = k.convBackward({ ...dims, x: hostView(xs), kernel: hostView(ks), y: relu ? y : null, dy: hostView(dy) });
       return [tf.tensor3d(g.dx, [batch, time, channels]), tf.tensor3d(g.dKernel, [taps, channels, filters]), tf.tensor1d(g.dBias)];
     };
     return { value: tf.tensor3d(y, [batch, time, filters]), gradFunc };
@@ -48,12 +73,13 @@ export function linear(k: LayerKernels, x: tf.Tensor, kernel: tf.Tensor2D, bias:
 export function attentionCore(k: LayerKernels, qkv: tf.Tensor3D, heads: number, keyDim: number): tf.Tensor3D {
   const [batch, time, width] = qkv.shape;
   if (width !== 3 * heads * keyDim) throw new Error(`attentionCore: qkv width ${width} is not 3 * ${heads} heads * ${keyDim}`);
+  const dims = { batch, time, heads, keyDim };
   const run = tf.customGrad(((...args: unknown[]) => {
-    const [qkvIn] = args as tf.Tensor[];
-    const fwd = { batch, time, heads, keyDim, qkv: f32(qkvIn) };
-    const res = k.attentionForward(fwd);
-    const gradFunc = (dy: tf.Tensor) => {
-      const g = k.attentionBackward({ ...fwd, probs: res.probs, dContext: f32(dy) });
+    const [qkvIn, save] = args as [tf.Tensor, Save];
+    save([qkvIn]);
+    const res = k.attentionForward({ ...dims, qkv: hostView(qkvIn) });
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const g = k.attentionBackward({ ...dims, qkv: hostView(saved[0]), probs: res.probs, dContext: hostView(dy) });
       return [tf.tensor3d(g.dQkv, [batch, time, width])];
     };
     return { value: tf.tensor3d(res.context, [batch, time, heads * keyDim]), gradFunc };
@@ -74,16 +100,20 @@ export function layerNormalize(
   if (residual && !tf.util.arraysEqual(residual.shape, x.shape)) {
     throw new Error(`layerNormalize: residual [${residual.shape}] differs from x [${x.shape}]`);
   }
+  const dims = { rows, width, epsilon, skipWeight };
   const run = tf.customGrad(((...args: unknown[]) => {
-    const t = args as tf.Tensor[];
-    const [xIn, gIn, bIn] = t;
-    const rIn = residual ? t[3] : null;
-    const fwd = {
-      rows, width, epsilon, skipWeight, x: f32(xIn), residual: rIn ? f32(rIn) : null, gamma: f32(gIn), beta: f32(bIn),
-    };
-    const res = k.layerNormForward(fwd);
-    const gradFunc = (dy: tf.Tensor) => {
-      const g = k.layerNormBackward({ ...fwd, stats: res.stats, dy: f32(dy) });
+    const save = args.pop() as Save;
+    const [xIn, gIn, bIn, rIn] = args as tf.Tensor[];
+    save(residual ? [xIn, gIn, bIn, rIn] : [xIn, gIn, bIn]);
+    const res = k.layerNormForward({
+      ...dims, x: hostView(xIn), residual: rIn ? hostView(rIn) : null, gamma: hostView(gIn), beta: hostView(bIn),
+    });
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, gs, bs, rs] = saved;
+      const g = k.layerNormBackward({
+        ...dims, x: hostView(xs), residual: rs ? hostView(rs) : null, gamma: hostView(gs), beta: hostView(bs),
+        stats: res.stats, dy: hostView(dy),
+      });
       const grads = [tf.tensor(g.dx, x.shape), tf.tensor1d(g.dGamma), tf.tensor1d(g.dBeta)];
       if (residual) grads.push(tf.tensor(g.dResidual!, x.shape));
       return grads;
