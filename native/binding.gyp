@@ -18,7 +18,10 @@
       "sources": ["src/kernels_avx2.c"],
       "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra", "-fPIC"],
       "conditions": [
-        ["target_arch=='x64'", { "cflags": ["-mavx2", "-mfma"] }]
+        ["target_arch=='x64'", {
+          "cflags": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mavx2", "-mfma"] }
+        }]
       ]
     }
   ]
