@@ -1,7 +1,9 @@
 /*
  * Blocked GEMM in the BLIS style: B is packed into NR-wide column panels, A into MR-high row
  * panels per KC-deep slice, and a register-blocked MR x NR micro-kernel does all the arithmetic.
- * 6 x 16 with AVX2 keeps 12 accumulators + 2 B vectors + 1 broadcast in the 16 ymm registers.
+ * 6 x 16 with AVX2 keeps 12 accumulators + 2 B vectors + 1 broadcast in the 16 ymm registers;
+ * the plain C build (SSE2 at most, 16 xmm registers) uses 4 x 8: 8 accumulators the compiler can
+ * keep in registers. Each build packs for its own tile, so the two never share packed data.
  */
 #include "gemm.h"
 
@@ -13,7 +15,12 @@
 #define GEMM_AVX2 1
 #endif
 
-enum { MR = 6, NR = 16, KC = 256, MC = 96 };
+#ifdef GEMM_AVX2
+enum { MR = 6, NR = 16 };
+#else
+enum { MR = 4, NR = 8 };
+#endif
+enum { KC = 256, MC = 96 }; /* MC: a multiple of both MRs */
 
 static void *aligned_floats(size_t count) {
   size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
@@ -68,11 +75,10 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
   for (int i0 = 0; i0 < mc; i0 += MR) {
     int mr = mc - i0 < MR ? mc - i0 : MR;
     if (csa == 1 && mr == MR) {
-      const float *r0 = a + i0 * rsa, *r1 = r0 + rsa, *r2 = r1 + rsa, *r3 = r2 + rsa, *r4 = r3 + rsa, *r5 = r4 + rsa;
-      for (int p = 0; p < kc; p++) {
-        float *q = dst + p * MR;
-        q[0] = r0[p]; q[1] = r1[p]; q[2] = r2[p]; q[3] = r3[p]; q[4] = r4[p]; q[5] = r5[p];
-      }
+      const float *rows[MR];
+      for (int i = 0; i < MR; i++) rows[i] = a + (i0 + i) * rsa;
+      for (int p = 0; p < kc; p++)
+        for (int i = 0; i < MR; i++) dst[p * MR + i] = rows[i][p];
     } else {
       for (int p = 0; p < kc; p++) {
         const float *src = a + i0 * rsa + p * csa;
@@ -127,13 +133,14 @@ static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdi
   }
 }
 #else
+/* Written so that the compiler keeps acc in registers and vectorises the NR loop. */
 static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
-  float acc[MR][NR] = {{0}};
+  float acc[MR][NR];
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
   for (int p = 0; p < kc; p++) {
-    for (int i = 0; i < MR; i++) {
-      float ai = a[i];
-      for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
-    }
+    for (int i = 0; i < MR; i++)
+      for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
     a += MR;
     b += NR;
   }
