@@ -1,11 +1,16 @@
 /**
- * Micro-benchmark of the native fused recurrence kernels alone (no tfjs): GFLOP/s of LSTM and GRU
- * forward and backward on the reference shapes (batch 256, time 80, units 64, inputs 12 and 128).
- * FLOPs count only the GEMM work: forward 2*B*T*(I+U)*G, backward 2*B*T*(2I+2U)*G (G gate columns).
+ * Micro-benchmark of the native kernels alone (no tfjs): GFLOP/s of LSTM and GRU forward and
+ * backward on the reference shapes (batch 256, time 80, units 64, inputs 12 and 128), then the
+ * layer kernels on the bench:train shapes (Conv1D 64 k3, the encoder block's attention and
+ * LayerNorm). FLOPs count only the GEMM work: recurrent forward 2*B*T*(I+U)*G, backward
+ * 2*B*T*(2I+2U)*G (G gate columns); conv forward 2*B*T*k*C*F, backward twice that; attention
+ * forward 4*B*H*T*T*E, backward twice that. The first line names the instruction-set path
+ * (TIDAL_NATIVE_ISA=generic forces the plain C one).
  * Usage: node --import tsx bench/kernels.ts [--reps 5]
  */
 import { parseArgs } from 'node:util';
 import { loadNativeKernels, nativeKernelsStatus } from '../models/recurrence/native.ts';
+import { loadAddon, nativeKernelPath } from '../models/native/index.ts';
 import { createRng, deriveSeed } from '../core/seed.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
@@ -36,7 +41,7 @@ function best(fn: () => void): { wall: number; cpu: number } {
 }
 
 const batch = 256, time = 80, units = 64;
-console.log(`kernels: ${kernels.name}, batch ${batch}, time ${time}, units ${units}, best of ${reps}`);
+console.log(`kernels: ${nativeKernelPath()}, batch ${batch}, time ${time}, units ${units}, best of ${reps}`);
 console.log('cell  input  pass     wall ms  GFLOP/s   cpu ms  GFLOP/s(cpu)');
 for (const cell of ['lstm', 'gru'] as const) {
   for (const inputSize of [12, 128]) {
@@ -64,3 +69,37 @@ for (const cell of ['lstm', 'gru'] as const) {
     }
   }
 }
+
+const addon = loadAddon()!;
+const report = (name: string, pass: string, ms: { wall: number; cpu: number }, flops: number) => {
+  const cols = [ms.wall, flops / ms.wall / 1e6, ms.cpu, flops / ms.cpu / 1e6].map((v) => v.toFixed(1).padStart(8));
+  console.log(`${name.padEnd(22)} ${pass.padEnd(8)}${cols.join(' ')}`);
+};
+console.log(`\nlayer kernels, batch ${batch}, time ${time}`);
+console.log('kernel                 pass     wall ms  GFLOP/s   cpu ms  GFLOP/s(cpu)');
+for (const [channels, filters] of [[12, 64], [64, 64]]) {
+  const conv = {
+    batch, time, channels, filters, taps: 3, offsets: Int32Array.of(-1, 0, 1), relu: true,
+    x: uniform(batch * time * channels, 1), kernel: uniform(3 * channels * filters, 0.2), bias: uniform(filters, 0.1),
+  };
+  const { y } = addon.convForward(conv);
+  const dy = uniform(y.length, 1);
+  const flops = 2 * batch * time * 3 * channels * filters;
+  report(`conv1d ${channels}->${filters} k3 relu`, 'forward', best(() => addon.convForward(conv)), flops);
+  report(`conv1d ${channels}->${filters} k3 relu`, 'backward', best(() => addon.convBackward({ ...conv, y, dy })), 2 * flops);
+}
+const heads = 4, keyDim = 16;
+const attention = { batch, time, heads, keyDim, qkv: uniform(batch * time * 3 * heads * keyDim, 1) };
+const { probs } = addon.attentionForward(attention);
+const dContext = uniform(batch * time * heads * keyDim, 1);
+const attentionFlops = 4 * batch * heads * time * time * keyDim;
+report('attention 4 x 16', 'forward', best(() => addon.attentionForward(attention)), attentionFlops);
+report('attention 4 x 16', 'backward', best(() => addon.attentionBackward({ ...attention, probs, dContext })), 2 * attentionFlops);
+const norm = {
+  rows: batch * time, width: 64, epsilon: 1e-5, x: uniform(batch * time * 64, 1), residual: uniform(batch * time * 64, 1),
+  skipWeight: null, gamma: uniform(64, 1), beta: uniform(64, 1),
+};
+const { stats } = addon.layerNormForward(norm);
+const dNorm = uniform(batch * time * 64, 1);
+report('layernorm 64 + skip', 'forward', best(() => addon.layerNormForward(norm)), 0);
+report('layernorm 64 + skip', 'backward', best(() => addon.layerNormBackward({ ...norm, stats, dy: dNorm })), 0);

@@ -23,6 +23,8 @@ export interface BenchCase {
   torchName?: string;
   /** Uses the fused recurrent layers: timed once with native kernels and once with tf ops. */
   fusedRecurrence?: boolean;
+  /** Uses the custom conv/attention/LayerNorm layers: timed once with native kernels and once with tf ops. */
+  nativeLayers?: boolean;
   /** Timed batches (after warm-up); fewer for very slow cases. Default 8. */
   batches?: number;
 }
@@ -116,6 +118,7 @@ BENCH_CASES.push(
     build: im2colConvStack,
     inputShape: SEQUENCE,
     torchName: 'conv1d-3x64',
+    nativeLayers: true,
   },
   {
     name: 'transformer-block',
@@ -123,5 +126,6 @@ BENCH_CASES.push(
     build: encoderBlock,
     inputShape: SEQUENCE,
     torchName: 'transformer-block',
+    nativeLayers: true,
   },
 );

@@ -8,7 +8,9 @@
  *
  * Each case runs in its own child process so its peak RSS is its own. Protocol (both sides):
  * batch 256, MAE loss, Adam(1e-3), warm-up batches untimed, then up to --batches timed batches
- * or --seconds of them, whichever ends first (slow stock cases get fewer).
+ * or --seconds of them, whichever ends first (slow stock cases get fewer). Both sides also report
+ * sequences per second of their own CPU time: on a shared machine that ratio is the steadier one.
+ * Cases with native kernels (recurrent or conv/attention/LayerNorm layers) run once per path.
  */
 import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +20,14 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { loadNativeKernels } from '../models/recurrence/native.ts';
+import { nativeKernelPath } from '../models/native/index.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';
 
 const BATCH = 256;
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 interface Job { caseName: string; backend: BackendName; path: 'native' | 'ops' | null; batches: number; seconds: number; warmup: number }
-interface Measured { seqPerSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number }
+interface Measured { seqPerSec: number; seqPerCpuSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number }
 type ChildReply = { ok: true; result: Measured } | { ok: false; error: string };
 
 function randomBatch(shape: number[], seed: number): tf.Tensor {
@@ -35,7 +38,11 @@ function randomBatch(shape: number[], seed: number): tf.Tensor {
 
 /** Child side: one case, one backend, one path. */
 async function runChild(job: Job): Promise<Measured> {
-  if (job.path) process.env.TIDAL_RECURRENCE = job.path;
+  // One switch for every native kernel: recurrent layers and the conv/attention/LayerNorm/Dense ones.
+  if (job.path) {
+    process.env.TIDAL_RECURRENCE = job.path;
+    process.env.TIDAL_LAYER_KERNELS = job.path;
+  }
   await selectBackend(job.backend);
   const c = BENCH_CASES.find((k) => k.name === job.caseName);
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
@@ -51,14 +58,17 @@ async function runChild(job: Job): Promise<Measured> {
   };
   for (let i = 0; i < job.warmup; i++) await step();
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let n = 0;
   while (n < job.batches && (n === 0 || performance.now() - start < job.seconds * 1000)) {
     await step();
     n++;
   }
   const secs = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   return {
     seqPerSec: (n * BATCH) / secs,
+    seqPerCpuSec: (n * BATCH) / ((cpu.user + cpu.system) / 1e6),
     timedBatches: n,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     params: model.countParams(),
@@ -89,14 +99,16 @@ function findTorchPython(): string | null {
   return null;
 }
 
-function runTorch(py: string, torchName: string, batches: number, seconds: number): { seqPerSec: number; peakRssMb: number } | string {
+interface TorchMeasured { seqPerSec: number; seqPerCpuSec: number; peakRssMb: number }
+
+function runTorch(py: string, torchName: string, batches: number, seconds: number): TorchMeasured | string {
   const r = spawnSync(py, [join(HERE, 'train_torch.py'), '--model', torchName, '--batch', String(BATCH), '--batches', String(batches), '--seconds', String(seconds)], {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
   });
   if (r.status !== 0) return `train_torch.py failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seq_per_sec: number; peak_rss_mb: number };
-  return { seqPerSec: out.seq_per_sec, peakRssMb: out.peak_rss_mb };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seq_per_sec: number; seq_per_cpu_sec: number; peak_rss_mb: number };
+  return { seqPerSec: out.seq_per_sec, seqPerCpuSec: out.seq_per_cpu_sec, peakRssMb: out.peak_rss_mb };
 }
 
 async function probeBackend(backend: BackendName): Promise<string | null> {
@@ -126,7 +138,7 @@ async function main(): Promise<void> {
     else backends.push(b);
   }
   const native = loadNativeKernels();
-  console.log(native ? `native recurrence kernels: ${native.name}` : 'native recurrence kernels: not built (native rows skipped)');
+  console.log(native ? `native kernels: ${nativeKernelPath()}` : 'native kernels: not built (native rows skipped)');
 
   const py = findTorchPython();
   if (!py) console.log('PyTorch: python3 cannot import torch, ratios skipped');
@@ -135,7 +147,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const backend of backends) {
     for (const c of cases) {
-      const paths: ('native' | 'ops' | null)[] = !c.fusedRecurrence
+      const paths: ('native' | 'ops' | null)[] = !c.fusedRecurrence && !c.nativeLayers
         ? [null]
         : [...(native && (backend === 'cpu' || backend === 'wasm') ? (['native'] as const) : []), 'ops'];
       for (const path of paths) {
@@ -147,21 +159,23 @@ async function main(): Promise<void> {
         const reply = await runInChild({ caseName: c.name, backend, path, batches, seconds, warmup: c.batches && c.batches < 4 ? 1 : 2 });
         const after = torchRun();
         for (const ref of [before, after]) if (typeof ref === 'string') torchNotes.add(`PyTorch ${c.torchName}: ${ref}`);
-        const refOk = [before, after]
-          .filter((r): r is { seqPerSec: number; peakRssMb: number } => r !== null && typeof r !== 'string')
-          .sort((a, b) => b.seqPerSec - a.seqPerSec)[0];
+        const refs = [before, after].filter((r): r is TorchMeasured => r !== null && typeof r !== 'string');
+        const refOk = refs.sort((a, b) => b.seqPerSec - a.seqPerSec)[0];
+        const refCpu = refs.map((r) => r.seqPerCpuSec).sort((a, b) => b - a)[0];
         const row = reply.ok
           ? [c.name, backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
             String(reply.result.timedBatches), refOk ? refOk.seqPerSec.toFixed(0) : '-',
-            refOk ? (reply.result.seqPerSec / refOk.seqPerSec).toFixed(3) : '-']
-          : [c.name, backend, path ?? '-', `error: ${reply.error}`, '', '', '', ''];
+            refOk ? (reply.result.seqPerSec / refOk.seqPerSec).toFixed(3) : '-',
+            reply.result.seqPerCpuSec.toFixed(1), refCpu ? refCpu.toFixed(0) : '-',
+            refCpu ? (reply.result.seqPerCpuSec / refCpu).toFixed(3) : '-']
+          : [c.name, backend, path ?? '-', `error: ${reply.error}`, '', '', '', '', '', '', ''];
         rows.push(row);
         console.log(row.join('\t'));
       }
     }
   }
-  console.log('\n| case | backend | path | seq/s | peak RSS MB | timed batches | PyTorch seq/s | ours / PyTorch |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('\n| case | backend | path | seq/s | peak RSS MB | timed batches | PyTorch seq/s | ours / PyTorch | seq/CPU-s | PyTorch seq/CPU-s | ours / PyTorch (CPU) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   for (const note of torchNotes) console.log(note);
 }
@@ -169,7 +183,7 @@ async function main(): Promise<void> {
 if (process.argv[2] === '--child') {
   const job = JSON.parse(process.argv[3]) as Job;
   const reply: ChildReply = await (job.caseName === ''
-    ? selectBackend(job.backend).then(() => ({ ok: true as const, result: { seqPerSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0 } }))
+    ? selectBackend(job.backend).then(() => ({ ok: true as const, result: { seqPerSec: 0, seqPerCpuSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0 } }))
     : runChild(job).then((result) => ({ ok: true as const, result })))
     .catch((err: Error) => ({ ok: false as const, error: err.message.split('\n')[0] }));
   process.send!(reply);

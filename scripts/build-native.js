@@ -1,6 +1,6 @@
-// Builds the native fused recurrence kernels (native/) with npm's bundled node-gyp, at
+// Builds the native kernels (native/: recurrence, conv, attention, LayerNorm) with npm's bundled node-gyp, at
 // `npm install` time. Never fails the install: on any problem it prints one warning line and
-// exits 0, and models/recurrence/native.ts then reports the kernels as unavailable.
+// exits 0, and models/native/addon.ts then reports the kernels as unavailable.
 // TIDAL_NO_NATIVE=1 skips the build.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = join(root, 'native');
 
 function fallback(reason) {
-  console.warn(`native recurrence kernels not built (${reason}); falling back to tf-ops LSTM`);
+  console.warn(`native kernels not built (${reason}); falling back to tf-ops layers`);
   process.exit(0);
 }
 
@@ -48,7 +48,7 @@ try {
     fallback(`node-gyp exited with ${result.status}${lastError ? `: ${lastError.slice(0, 200)}` : ''}`);
   }
   if (!existsSync(join(nativeDir, 'build', 'Release', 'tidal_recurrence.node'))) fallback('build produced no tidal_recurrence.node');
-  console.log('native recurrence kernels built: native/build/Release/tidal_recurrence.node');
+  console.log('native kernels built: native/build/Release/tidal_recurrence.node');
 } catch (err) {
   fallback(err instanceof Error ? err.message : String(err));
 }

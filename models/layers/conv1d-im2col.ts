@@ -2,10 +2,12 @@
  * 1-D convolution along time with 'same' padding, computed as im2col: shifted copies of the input
  * concatenated along features, then one matMul. Unlike tf.layers.conv1d it trains on the wasm
  * backend (no Conv2DBackpropFilter) and is fast on cpu. The kernel keeps Keras' [k, in, filters]
- * layout, so weights are interchangeable with tf.layers.conv1d.
+ * layout, so weights are interchangeable with tf.layers.conv1d. On cpu/wasm with the native addon
+ * the whole layer (relu included) is one native kernel forward and one backward.
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
+import { convAlongTime, layerKernels } from '../native/index.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
@@ -61,8 +63,15 @@ export class Conv1DIm2col extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name) as tf.Tensor3D;
+      const offsets = sameOffsets(this.kernelSize, this.dilation);
+      const kernels = layerKernels();
+      if (kernels) {
+        const relu = this.activation === 'relu';
+        const y = convAlongTime(kernels, x, this.kernel.read() as tf.Tensor3D, this.bias.read() as tf.Tensor1D, offsets, relu);
+        return relu ? y : activate(y, this.activation);
+      }
       const [batch, time, channels] = x.shape;
-      const columns = shiftedWindows(x, sameOffsets(this.kernelSize, this.dilation));
+      const columns = shiftedWindows(x, offsets);
       const width = this.kernelSize * channels;
       const kernel = tf.reshape(this.kernel.read(), [width, this.filters]);
       const y = tf.add(matMul(tf.reshape(columns, [batch * time, width]), kernel), this.bias.read());

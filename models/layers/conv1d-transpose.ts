@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
+import { convAlongTime, layerKernels } from '../native/index.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
@@ -58,6 +59,13 @@ export class Conv1DTranspose extends tf.layers.Layer {
       const [batch, time, channels] = x.shape;
       // Forward 'same' conv reads x[t + o_j] with tap j; its adjoint writes back, i.e. reads x[t - o_j].
       const offsets = sameOffsets(this.kernelSize).map((o) => -o);
+      const kernels = layerKernels();
+      if (kernels) {
+        const relu = this.activation === 'relu';
+        const kernel = tf.transpose(this.kernel.read(), [0, 2, 1]) as tf.Tensor3D;
+        const y = convAlongTime(kernels, x, kernel, this.bias.read() as tf.Tensor1D, offsets, relu);
+        return relu ? y : activate(y, this.activation);
+      }
       const columns = shiftedWindows(x, offsets);
       const width = this.kernelSize * channels;
       const kernel = tf.reshape(tf.transpose(this.kernel.read(), [0, 2, 1]), [width, this.filters]);

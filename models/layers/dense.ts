@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
+import { layerKernels, linear } from '../native/index.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
@@ -51,6 +52,12 @@ export class Dense extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name);
+      const kernels = layerKernels();
+      if (kernels) {
+        const relu = this.activation === 'relu';
+        const y = linear(kernels, x, this.kernel.read() as tf.Tensor2D, this.bias.read() as tf.Tensor1D, relu);
+        return relu ? y : activate(y, this.activation);
+      }
       const features = x.shape[x.rank - 1];
       const rows = tf.reshape(x, [-1, features]);
       const y = tf.add(matMul(rows, this.kernel.read()), this.bias.read());

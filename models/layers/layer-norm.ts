@@ -4,10 +4,13 @@
  * (ENGINEERING.md: 2.1 against 181 seq/s on wasm); here the parameter gradients are one reduction.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerKernels, layerNormalize } from '../native/index.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
 
 /** (x - mean) / sqrt(var + epsilon) * gamma + beta, statistics over the last axis. */
 export function normalizeLastAxis(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const kernels = layerKernels();
+  if (kernels) return layerNormalize(kernels, x, null, null, gamma, beta, epsilon);
   const mean = tf.mean(x, -1, true);
   const centred = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centred), -1, true);

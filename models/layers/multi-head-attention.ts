@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
+import { attentionCore, layerKernels, linear } from '../native/index.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs, type Initializer } from './layer-args.ts';
 
@@ -36,7 +37,8 @@ export function attentionWeightShapes(d: number, heads: number, keyDim: number):
 
 /**
  * softmax(Q K^T / sqrt(keyDim)) V per head, heads concatenated, then the output projection.
- * `dropout` (on the attention probabilities) applies only when given.
+ * `dropout` (on the attention probabilities) applies only when given. With the native addon on
+ * cpu/wasm and no dropout: one Q|K|V projection, the native attention core, the output projection.
  */
 export function selfAttention(
   x: tf.Tensor3D,
@@ -46,6 +48,14 @@ export function selfAttention(
   dropout?: { rate: number; seed: number },
 ): tf.Tensor3D {
   const [batch, time, d] = x.shape;
+  const kernels = dropout && dropout.rate > 0 ? null : layerKernels();
+  if (kernels) {
+    const qkvKernel = tf.concat([w.queryKernel, w.keyKernel, w.valueKernel], 1) as tf.Tensor2D;
+    const qkvBias = tf.concat([w.queryBias, w.keyBias, w.valueBias]) as tf.Tensor1D;
+    const qkv = linear(kernels, x, qkvKernel, qkvBias, false) as tf.Tensor3D;
+    const context = attentionCore(kernels, qkv, heads, keyDim);
+    return linear(kernels, context, w.outputKernel as tf.Tensor2D, w.outputBias as tf.Tensor1D, false) as tf.Tensor3D;
+  }
   const rows = tf.reshape(x, [batch * time, d]);
   const split = (kernel: tf.Tensor, bias: tf.Tensor) =>
     tf.reshape(

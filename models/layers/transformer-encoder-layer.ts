@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
 import { activate } from './activation.ts';
+import { layerKernels, layerNormalize, linear } from '../native/index.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
 import { normalizeLastAxis } from './layer-norm.ts';
@@ -101,6 +102,18 @@ export class TransformerEncoderLayer extends tf.layers.Layer {
         ? { rate: this.dropout, seed: deriveSeed(this.seed, 'dropout', this.dropoutCalls++) }
         : undefined;
       const attended = selfAttention(x, readAttentionWeights(this.attention), this.heads, this.keyDim, dropout);
+      const kernels = layerKernels();
+      if (kernels) {
+        // The residual sums ride inside the native LayerNorm; relu inside the first FFN product.
+        const norm = (skip: tf.Tensor, sub: tf.Tensor, gamma: tf.LayerVariable, beta: tf.LayerVariable) =>
+          layerNormalize(kernels, skip, sub, this.residualWeight, gamma.read(), beta.read(), this.epsilon);
+        const h = norm(x, attended, this.norm1Gamma, this.norm1Beta);
+        const relu = this.activation === 'relu';
+        const pre = linear(kernels, h, this.ffnKernel1.read() as tf.Tensor2D, this.ffnBias1.read() as tf.Tensor1D, relu);
+        const hidden = relu ? pre : activate(pre, this.activation);
+        const ffn = linear(kernels, hidden, this.ffnKernel2.read() as tf.Tensor2D, this.ffnBias2.read() as tf.Tensor1D, false);
+        return norm(h, ffn, this.norm2Gamma, this.norm2Beta);
+      }
       const h = normalizeLastAxis(this.mix(x, attended), this.norm1Gamma.read(), this.norm1Beta.read(), this.epsilon);
       const rows = tf.reshape(h, [batch * time, d]);
       const hidden = activate(tf.add(matMul(rows, this.ffnKernel1.read()), this.ffnBias1.read()), this.activation);

@@ -1,5 +1,5 @@
 /**
- * Keras-style initial weights drawn from dataset/seed.ts generators (not tfjs's seeded
+ * Keras-style initial weights drawn from core/seed.ts generators (not tfjs's seeded
  * initialisers, whose orthogonal one also warns on every recurrent kernel).
  */
 import { createRng } from '../../core/seed.ts';

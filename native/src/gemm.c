@@ -1,7 +1,9 @@
 /*
  * Blocked GEMM in the BLIS style: B is packed into NR-wide column panels, A into MR-high row
  * panels per KC-deep slice, and a register-blocked MR x NR micro-kernel does all the arithmetic.
- * 6 x 16 with AVX2 keeps 12 accumulators + 2 B vectors + 1 broadcast in the 16 ymm registers.
+ * 6 x 16 with AVX2 keeps 12 accumulators + 2 B vectors + 1 broadcast in the 16 ymm registers;
+ * the plain C build (SSE2 at most, 16 xmm registers) uses 4 x 8: 8 accumulators the compiler can
+ * keep in registers. Each build packs for its own tile, so the two never share packed data.
  */
 #include "gemm.h"
 
@@ -13,33 +15,30 @@
 #define GEMM_AVX2 1
 #endif
 
-enum { MR = 6, NR = 16, KC = 256, MC = 96 };
+#ifdef GEMM_AVX2
+enum { MR = 6, NR = 16 };
+#else
+enum { MR = 4, NR = 8 };
+#endif
+enum { KC = 256, MC = 96 }; /* MC: a multiple of both MRs */
 
-void *aligned_floats(size_t count) {
+static void *aligned_floats(size_t count) {
   size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
   return aligned_alloc(64, bytes == 0 ? 64 : bytes);
 }
 
-const char *gemm_isa(void) {
-#ifdef GEMM_AVX2
-  return "avx2";
-#else
-  return "generic";
-#endif
-}
-
 static int panels(int n) { return (n + NR - 1) / NR; }
 
-size_t packed_b_size(int k, int n) { return (size_t)k * panels(n) * NR; }
+static size_t packed_b_size(int k, int n) { return (size_t)k * panels(n) * NR; }
 
-int packed_b_init(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
+static int packed_b_init(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
   pb->data = aligned_floats(packed_b_size(k, n));
   if (!pb->data) return -1;
   packed_b_fill(pb, k, n, b, rsb, csb);
   return 0;
 }
 
-void packed_b_fill(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
+static void packed_b_fill(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptrdiff_t csb) {
   int npad = panels(n) * NR;
   pb->k = k;
   pb->n = n;
@@ -66,7 +65,7 @@ void packed_b_fill(PackedB *pb, int k, int n, const float *b, ptrdiff_t rsb, ptr
   }
 }
 
-void packed_b_free(PackedB *pb) {
+static void packed_b_free(PackedB *pb) {
   free(pb->data);
   pb->data = NULL;
 }
@@ -76,11 +75,10 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
   for (int i0 = 0; i0 < mc; i0 += MR) {
     int mr = mc - i0 < MR ? mc - i0 : MR;
     if (csa == 1 && mr == MR) {
-      const float *r0 = a + i0 * rsa, *r1 = r0 + rsa, *r2 = r1 + rsa, *r3 = r2 + rsa, *r4 = r3 + rsa, *r5 = r4 + rsa;
-      for (int p = 0; p < kc; p++) {
-        float *q = dst + p * MR;
-        q[0] = r0[p]; q[1] = r1[p]; q[2] = r2[p]; q[3] = r3[p]; q[4] = r4[p]; q[5] = r5[p];
-      }
+      const float *rows[MR];
+      for (int i = 0; i < MR; i++) rows[i] = a + (i0 + i) * rsa;
+      for (int p = 0; p < kc; p++)
+        for (int i = 0; i < MR; i++) dst[p * MR + i] = rows[i][p];
     } else {
       for (int p = 0; p < kc; p++) {
         const float *src = a + i0 * rsa + p * csa;
@@ -135,13 +133,14 @@ static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdi
   }
 }
 #else
+/* Written so that the compiler keeps acc in registers and vectorises the NR loop. */
 static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
-  float acc[MR][NR] = {{0}};
+  float acc[MR][NR];
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
   for (int p = 0; p < kc; p++) {
-    for (int i = 0; i < MR; i++) {
-      float ai = a[i];
-      for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
-    }
+    for (int i = 0; i < MR; i++)
+      for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
     a += MR;
     b += NR;
   }
@@ -165,7 +164,7 @@ static void edge_kernel(int kc, int mr, int nr, const float *a, const float *b, 
 
 static _Thread_local float *packed_a;
 
-int gemm_packed(int m, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const PackedB *pb,
+static int gemm_packed(int m, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const PackedB *pb,
                 float *c, ptrdiff_t ldc, int accumulate) {
   int k = pb->k, n = pb->n;
   if (m <= 0 || n <= 0) return 0;
@@ -199,11 +198,28 @@ int gemm_packed(int m, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const Packe
   return 0;
 }
 
-int gemm(int m, int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
+/* gemm()'s packed B, grown as needed and kept between calls (many small products a call). */
+static _Thread_local float *packed_b_scratch;
+static _Thread_local size_t packed_b_capacity;
+
+static int gemm(int m, int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
          const float *b, ptrdiff_t rsb, ptrdiff_t csb, float *c, ptrdiff_t ldc, int accumulate) {
-  PackedB pb;
-  if (packed_b_init(&pb, k, n, b, rsb, csb)) return -1;
-  int status = gemm_packed(m, a, rsa, csa, &pb, c, ldc, accumulate);
-  packed_b_free(&pb);
-  return status;
+  size_t need = packed_b_size(k, n);
+  if (need > packed_b_capacity) {
+    free(packed_b_scratch);
+    packed_b_capacity = 0;
+    if (!(packed_b_scratch = aligned_floats(need))) return -1;
+    packed_b_capacity = need;
+  }
+  PackedB pb = {k, n, packed_b_scratch};
+  packed_b_fill(&pb, k, n, b, rsb, csb);
+  return gemm_packed(m, a, rsa, csa, &pb, c, ldc, accumulate);
+}
+
+static void gemm_release(void) {
+  free(packed_a);
+  packed_a = NULL;
+  free(packed_b_scratch);
+  packed_b_scratch = NULL;
+  packed_b_capacity = 0;
 }

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t gru_cache_size(const SeqDims *d) { return (size_t)d->batch * d->time * 4 * d->units; }
 
 static void gates_zr(int U, float *z, const float *bias, const float *h_prev, float *rh) {
   int u = 0;
@@ -47,7 +46,7 @@ static void gate_n(int U, float *z, const float *bias, const float *h_prev, floa
   }
 }
 
-int gru_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h_last, float *cache) {
+static int gru_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h_last, float *cache) {
   int B = d->batch, T = d->time, I = d->input, U = d->units, G = 3 * U;
   size_t BT = (size_t)B * T;
   float *gates = cache, *rhs = cache + BT * G;
@@ -102,7 +101,7 @@ static void backward_r(int U, const float *a, const float *h_prev, const float *
   }
 }
 
-int gru_backward(const SeqDims *d, const SeqInputs *in, const float *cache, const float *h,
+static int gru_backward(const SeqDims *d, const SeqInputs *in, const float *cache, const float *h,
                  const float *dh, const float *dh_last,
                  float *dx, float *dkernel, float *drecurrent, float *dbias, float *dh0) {
   int B = d->batch, T = d->time, I = d->input, U = d->units, G = 3 * U;

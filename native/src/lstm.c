@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t lstm_cache_size(const SeqDims *d) { return (size_t)d->batch * d->time * 6 * d->units; }
 
 /* z: pre-activations without bias, becomes the activated gates; writes c, tanh(c), h. */
 static void cell_forward(int U, float *z, const float *bias, const float *c_prev, float *c, float *tc, float *h) {
@@ -89,7 +88,7 @@ static void cell_backward(int U, const float *a, const float *tc, const float *c
   }
 }
 
-int lstm_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h_last, float *c_last, float *cache) {
+static int lstm_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h_last, float *c_last, float *cache) {
   int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U;
   size_t BT = (size_t)B * T;
   float *gates = cache, *cs = cache + BT * G, *tcs = cs + BT * U;
@@ -123,7 +122,7 @@ done:
   return status;
 }
 
-int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cache, const float *h,
+static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cache, const float *h,
                   const float *dh, const float *dh_last, const float *dc_last,
                   float *dx, float *dkernel, float *drecurrent, float *dbias, float *dh0, float *dc0) {
   int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U;

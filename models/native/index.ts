@@ -1,0 +1,5 @@
+export { NATIVE_ADDON_PATH, addonStatus, loadAddon, nativeKernelPath, releaseNativeBuffers } from './addon.ts';
+export type { AddonStatus, NativeAddon } from './addon.ts';
+export { layerKernels } from './path.ts';
+export { attentionCore, convAlongTime, layerNormalize, linear } from './layer-ops.ts';
+export type * from './kernel-api.ts';
