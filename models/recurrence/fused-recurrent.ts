@@ -12,7 +12,8 @@
  *   [x, h0, c0] (LSTM) or [x, h0] (GRU), one such group a direction (forward first), each state
  *   [batch, units]. A "conditional initial state" from static per-breath inputs is then a Dense
  *   layer on those inputs feeding these states; without it states start at zero.
- * - Computation path: native kernels on cpu/wasm when built, else tf ops (recurrence-path.ts).
+ * - Computation path: WGSL kernels on webgpu, native kernels on cpu/wasm when built, else tf ops
+ *   (recurrence-path.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../dataset/seed.ts';
@@ -21,6 +22,7 @@ import { lstmSequenceOps } from './lstm-ops.ts';
 import { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } from './native-sequence.ts';
 import { getNativeKernels, recurrencePath } from './recurrence-path.ts';
 import { glorotUniform, orthogonal } from './seeded-init.ts';
+import { recurrentSequenceWebGpu } from './webgpu-sequence.ts';
 
 export type RecurrentCell = 'lstm' | 'gru';
 export type RecurrentDirection = 'forward' | 'reverse' | 'bidirectional';
@@ -135,6 +137,7 @@ export class FusedRecurrent extends tf.layers.Layer {
         recurrentKernel: d.recurrentKernel.read() as tf.Tensor2D,
         bias: d.bias.read() as tf.Tensor1D,
       }));
+      if (path === 'webgpu') return this.mergeWebGpu(x, perDirection);
       if (kernels && perDirection.length === 2 && this.returnSequences) {
         return bidirectionalSequenceNative(kernels, this.cell, this.merge, x, perDirection[0], perDirection[1]);
       }
@@ -154,6 +157,20 @@ export class FusedRecurrent extends tf.layers.Layer {
       if (outs.length === 1) return outs[0];
       return this.merge === 'sum' ? tf.add(outs[0], outs[1]) : tf.concat(outs, -1);
     });
+  }
+
+  /** All directions in one WGSL sequence op ([B, T, D*U], concat order), then merge / last step. */
+  private mergeWebGpu(x: tf.Tensor3D, perDirection: { states: tf.Tensor2D[]; kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor1D }[]): tf.Tensor {
+    const [batch, time] = x.shape;
+    const D = this.directions.length;
+    const seq = recurrentSequenceWebGpu(this.cell, x, perDirection.map((p, di) => ({ ...p, reverse: this.directions[di].reverse })));
+    const outs = this.returnSequences
+      ? [seq]
+      : this.directions.map((d, di) =>
+        tf.reshape(tf.slice(seq, [0, d.reverse ? 0 : time - 1, di * this.units], [batch, 1, this.units]), [batch, this.units]));
+    if (!this.returnSequences) return outs.length === 1 ? outs[0] : this.merge === 'sum' ? tf.add(outs[0], outs[1]) : tf.concat(outs, -1);
+    if (D === 2 && this.merge === 'sum') return tf.sum(tf.reshape(seq, [batch, time, 2, this.units]), 2);
+    return seq;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -139,12 +139,12 @@ describe('selectBackend: webgpu', { skip: skipWebGpu }, () => {
     assert.match(webgpu?.error ?? '', /CPU rasteriser, llvmpipe.*--backend webgpu/);
   });
 
-  it('fused bidirectional LSTM: forward and backward on webgpu match cpu (tf-ops path)', async () => {
+  it('fused bidirectional LSTM: forward and backward on webgpu (WGSL path) match cpu (tf-ops path)', async () => {
     const saved = process.env.TIDAL_RECURRENCE;
     try {
       const cpu = await lstmOutputAndGrads('cpu');
       const gpu = await lstmOutputAndGrads('webgpu');
-      assert.equal(gpu.path, 'ops');
+      assert.equal(gpu.path, 'webgpu');
       assert.equal(gpu.values.length, cpu.values.length);
       for (let i = 0; i < cpu.values.length; i++) {
         const diff = maxRelativeDiff(gpu.values[i], cpu.values[i]);
@@ -161,7 +161,7 @@ describe('selectBackend: webgpu', { skip: skipWebGpu }, () => {
  * Output of a seeded bidirectional LSTM on the simulated breaths and the gradients of a weighted
  * sum of it with respect to the inputs and every weight, read back as Float32Arrays.
  * On cpu the ops path is forced (the native kernels would also run there); on webgpu the layer
- * picks its path itself, which must be ops.
+ * picks its path itself, which must be the WGSL kernels.
  */
 async function lstmOutputAndGrads(backend: 'cpu' | 'webgpu') {
   await selectBackend(backend);
