@@ -1,14 +1,17 @@
 /**
  * Training throughput: sequences/second and peak RSS of one training batch loop, for every case of
  * bench/train-cases.ts on every backend present, fused recurrent cases once per recurrence path
- * (native kernels, tf ops), next to PyTorch (bench/train_torch.py, 1 thread) measured in the same
- * run when python3 can import torch.
+ * (native kernels, WGSL kernels, tf ops), next to PyTorch (bench/train_torch.py) measured in the
+ * same run when python3 can import torch: 1 CPU thread, or with --torch-device cuda on the GPU in
+ * fp32 with TF32 off and with TF32 on. On webgpu it also counts the GPU dispatches, queue submits
+ * and read-backs of one training batch.
  *
  *   npm run bench:train [-- --backends cpu,wasm --cases bilstm-fused --seconds 20 --batches 8]
+ *   --tiny: every case at its small size and batch 8 (a check that the bench runs, not a figure)
  *
  * Each case runs in its own child process so its peak RSS is its own. Protocol (both sides):
- * batch 256, MAE loss, Adam(1e-3), warm-up batches untimed, then up to --batches timed batches
- * or --seconds of them, whichever ends first (slow stock cases get fewer).
+ * the case's batch (256 unless it sets one), MAE loss, Adam(1e-3), warm-up batches untimed, then
+ * up to --batches timed batches or --seconds of them, whichever ends first (slow cases get fewer).
  */
 import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +21,24 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../dataset/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { getNativeKernels } from '../models/recurrence/recurrence-path.ts';
+import { countWebGpuDispatches } from '../models/recurrence/webgpu-dispatch-count.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';
 
 const BATCH = 256;
+const TINY_BATCH = 8;
+/** Breaths a kaggle-preset epoch trains on: 75,450 training breaths, 9 of 10 folds. */
+const KAGGLE_EPOCH_BREATHS = Math.round((75_450 * 9) / 10);
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-interface Job { caseName: string; backend: BackendName; path: 'native' | 'ops' | null; batches: number; seconds: number; warmup: number }
-interface Measured { seqPerSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number }
+type Path = 'native' | 'webgpu' | 'ops';
+interface Job { caseName: string; backend: BackendName; path: Path | null; batches: number; seconds: number; warmup: number; tiny: boolean }
+interface Measured {
+  seqPerSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
+  /** webgpu only: what one training batch sent to the GPU. */
+  gpu?: { dispatches: number; submits: number; readbacks: number };
+  /** Probe only: the webgpu adapter. */
+  adapter?: string;
+}
 type ChildReply = { ok: true; result: Measured } | { ok: false; error: string };
 
 function randomBatch(shape: number[], seed: number): tf.Tensor {
@@ -39,17 +53,19 @@ async function runChild(job: Job): Promise<Measured> {
   await selectBackend(job.backend);
   const c = BENCH_CASES.find((k) => k.name === job.caseName);
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
-  const model = c.build();
+  const model = job.tiny ? (c.buildSmall ?? c.build)() : c.build();
+  const batch = job.tiny ? TINY_BATCH : c.batch ?? BATCH;
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanAbsoluteError' });
-  const x = randomBatch([BATCH, ...c.inputShape], 1);
+  const x = randomBatch([batch, ...c.inputShape], 1);
   const outShape = (model.outputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
-  const y = randomBatch([BATCH, ...outShape], 2);
+  const y = randomBatch([batch, ...outShape], 2);
   let loss = NaN;
   const step = async () => {
     const l = await model.trainOnBatch(x, y);
     loss = Array.isArray(l) ? l[0] : l;
   };
   for (let i = 0; i < job.warmup; i++) await step();
+  const gpu = job.backend === 'webgpu' ? (await countWebGpuDispatches(step)).count : undefined;
   const start = performance.now();
   let n = 0;
   while (n < job.batches && (n === 0 || performance.now() - start < job.seconds * 1000)) {
@@ -58,11 +74,12 @@ async function runChild(job: Job): Promise<Measured> {
   }
   const secs = (performance.now() - start) / 1000;
   return {
-    seqPerSec: (n * BATCH) / secs,
+    seqPerSec: (n * batch) / secs,
     timedBatches: n,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     params: model.countParams(),
     finalLoss: loss,
+    ...(gpu ? { gpu: { dispatches: gpu.dispatches, submits: gpu.submits, readbacks: gpu.readbacks } } : {}),
   };
 }
 
@@ -89,8 +106,12 @@ function findTorchPython(): string | null {
   return null;
 }
 
-function runTorch(py: string, torchName: string, batches: number, seconds: number): { seqPerSec: number; peakRssMb: number } | string {
-  const r = spawnSync(py, [join(HERE, 'train_torch.py'), '--model', torchName, '--batch', String(BATCH), '--batches', String(batches), '--seconds', String(seconds)], {
+interface TorchRun { py: string; device: 'cpu' | 'cuda'; tf32: boolean; small: boolean }
+
+function runTorch(t: TorchRun, torchName: string, batch: number, batches: number, seconds: number): { seqPerSec: number; peakRssMb: number } | string {
+  const args = [join(HERE, 'train_torch.py'), '--model', torchName, '--batch', String(batch), '--batches', String(batches),
+    '--seconds', String(seconds), '--device', t.device, ...(t.tf32 ? ['--tf32'] : []), ...(t.small ? ['--small'] : [])];
+  const r = spawnSync(t.py, args, {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
   });
@@ -99,8 +120,10 @@ function runTorch(py: string, torchName: string, batches: number, seconds: numbe
   return { seqPerSec: out.seq_per_sec, peakRssMb: out.peak_rss_mb };
 }
 
+/** null when `backend` loads (logging its adapter), else why not. */
 async function probeBackend(backend: BackendName): Promise<string | null> {
-  const reply = await runInChild({ caseName: '', backend, path: null, batches: 0, seconds: 0, warmup: 0 });
+  const reply = await runInChild({ caseName: '', backend, path: null, batches: 0, seconds: 0, warmup: 0, tiny: false });
+  if (reply.ok && reply.result.adapter) console.log(`${backend} adapter: ${reply.result.adapter}`);
   return reply.ok ? null : reply.error;
 }
 
@@ -111,13 +134,18 @@ async function main(): Promise<void> {
       cases: { type: 'string' },
       seconds: { type: 'string', default: '10' },
       batches: { type: 'string', default: '6' },
+      'torch-device': { type: 'string', default: 'cpu' },
+      tiny: { type: 'boolean', default: false },
     },
   });
+  const tiny = values.tiny!;
+  const torchDevice = values['torch-device'];
+  if (torchDevice !== 'cpu' && torchDevice !== 'cuda') throw new Error(`--torch-device must be 'cpu' or 'cuda', got '${torchDevice}'`);
   const seconds = Number(values.seconds);
   const maxBatches = Number(values.batches);
   const wanted = values.cases?.split(',');
   const cases: BenchCase[] = BENCH_CASES.filter((c) => !wanted || wanted.includes(c.name));
-  console.log(`bench:train  ${new Date().toISOString()}  batch ${BATCH}, MAE, Adam; up to ${maxBatches} timed batches / ${seconds} s a case`);
+  console.log(`bench:train  ${new Date().toISOString()}  ${tiny ? `--tiny: small models, batch ${TINY_BATCH}` : `batch ${BATCH} unless the case sets one`}, MAE, Adam; up to ${maxBatches} timed batches / ${seconds} s a case`);
 
   const backends: BackendName[] = [];
   for (const b of values.backends!.split(',') as BackendName[]) {
@@ -130,38 +158,52 @@ async function main(): Promise<void> {
 
   const py = findTorchPython();
   if (!py) console.log('PyTorch: python3 cannot import torch, ratios skipped');
+  // On the GPU, PyTorch in fp32 with TF32 off (the reference) and with TF32 on.
+  const torchRuns: TorchRun[] = !py ? [] : torchDevice === 'cuda'
+    ? [{ py, device: 'cuda', tf32: false, small: tiny }, { py, device: 'cuda', tf32: true, small: tiny }]
+    : [{ py, device: 'cpu', tf32: false, small: tiny }];
+  const torchLabels = torchRuns.map((t) => (t.device === 'cuda' ? `PyTorch cuda ${t.tf32 ? 'TF32' : 'fp32'}` : 'PyTorch cpu 1 thread'));
   const torchNotes = new Set<string>();
 
   const rows: string[][] = [];
   for (const backend of backends) {
     for (const c of cases) {
-      const paths: ('native' | 'ops' | null)[] = !c.fusedRecurrence
+      const batch = tiny ? TINY_BATCH : c.batch ?? BATCH;
+      const paths: (Path | null)[] = !c.fusedRecurrence
         ? [null]
-        : [...(native && (backend === 'cpu' || backend === 'wasm') ? (['native'] as const) : []), 'ops'];
+        : backend === 'webgpu'
+          ? ['webgpu', ...(c.batch ? [] : (['ops'] as const))]
+          : [...(native && (backend === 'cpu' || backend === 'wasm') ? (['native'] as const) : []), ...(c.batch ? [] : (['ops'] as const))];
       for (const path of paths) {
-        // PyTorch right before and right after each row, so both sides see the same load on this
+        // PyTorch right before and right after each row, so both sides see the same load on a
         // shared machine; the faster PyTorch figure is kept (the ratio errs low, not high).
-        const torchRun = () => (py && c.torchName ? runTorch(py, c.torchName, maxBatches, seconds) : null);
-        const before = torchRun();
+        const torchOnce = (t: TorchRun) => (c.torchName ? runTorch(t, c.torchName, batch, maxBatches, seconds) : null);
+        const before = torchRuns.map(torchOnce);
         const batches = Math.min(maxBatches, c.batches ?? maxBatches);
-        const reply = await runInChild({ caseName: c.name, backend, path, batches, seconds, warmup: c.batches && c.batches < 4 ? 1 : 2 });
-        const after = torchRun();
-        for (const ref of [before, after]) if (typeof ref === 'string') torchNotes.add(`PyTorch ${c.torchName}: ${ref}`);
-        const refOk = [before, after]
-          .filter((r): r is { seqPerSec: number; peakRssMb: number } => r !== null && typeof r !== 'string')
-          .sort((a, b) => b.seqPerSec - a.seqPerSec)[0];
+        const reply = await runInChild({ caseName: c.name, backend, path, batches, seconds, warmup: c.batches && c.batches < 4 ? 1 : 2, tiny });
+        const refs = torchRuns.map((t, i) => {
+          const all = [before[i], torchOnce(t)].filter((r) => r !== null);
+          for (const r of all) if (typeof r === 'string') torchNotes.add(`${torchLabels[i]} ${c.torchName}: ${r}`);
+          return all.filter((r): r is { seqPerSec: number; peakRssMb: number } => typeof r !== 'string')
+            .sort((p, q) => q.seqPerSec - p.seqPerSec)[0];
+        });
+        const kaggleEpoch = c.name.startsWith('kaggle-') && reply.ok ? (KAGGLE_EPOCH_BREATHS / reply.result.seqPerSec).toFixed(0) : '-';
+        const gpu = reply.ok && reply.result.gpu ? `${reply.result.gpu.dispatches} / ${reply.result.gpu.submits} / ${reply.result.gpu.readbacks}` : '-';
         const row = reply.ok
-          ? [c.name, backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
-            String(reply.result.timedBatches), refOk ? refOk.seqPerSec.toFixed(0) : '-',
-            refOk ? (reply.result.seqPerSec / refOk.seqPerSec).toFixed(3) : '-']
-          : [c.name, backend, path ?? '-', `error: ${reply.error}`, '', '', '', ''];
+          ? [c.name, String(batch), backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
+            String(reply.result.timedBatches), gpu,
+            ...refs.flatMap((r) => [r ? r.seqPerSec.toFixed(0) : '-', r ? (reply.result.seqPerSec / r.seqPerSec).toFixed(3) : '-']),
+            kaggleEpoch]
+          : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', ...torchRuns.flatMap(() => ['', '']), ''];
         rows.push(row);
         console.log(row.join('\t'));
       }
     }
   }
-  console.log('\n| case | backend | path | seq/s | peak RSS MB | timed batches | PyTorch seq/s | ours / PyTorch |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  const header = ['case', 'batch', 'backend', 'path', 'seq/s', 'peak RSS MB', 'timed batches', 'GPU dispatches / submits / read-backs a batch',
+    ...torchLabels.flatMap((l) => [`${l} seq/s`, `ours / ${l}`]), `kaggle epoch s (${KAGGLE_EPOCH_BREATHS} breaths)`];
+  console.log(`\n| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   for (const note of torchNotes) console.log(note);
 }
@@ -169,7 +211,9 @@ async function main(): Promise<void> {
 if (process.argv[2] === '--child') {
   const job = JSON.parse(process.argv[3]) as Job;
   const reply: ChildReply = await (job.caseName === ''
-    ? selectBackend(job.backend).then(() => ({ ok: true as const, result: { seqPerSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0 } }))
+    ? selectBackend(job.backend).then((choice) => ({
+      ok: true as const, result: { seqPerSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, adapter: choice.adapter },
+    }))
     : runChild(job).then((result) => ({ ok: true as const, result })))
     .catch((err: Error) => ({ ok: false as const, error: err.message.split('\n')[0] }));
   process.send!(reply);
