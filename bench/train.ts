@@ -31,7 +31,7 @@ const KAGGLE_EPOCH_BREATHS = Math.round((75_450 * 9) / 10);
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 type Path = 'native' | 'webgpu' | 'ops';
-interface Job { caseName: string; backend: BackendName; path: Path | null; batches: number; seconds: number; warmup: number; tiny: boolean }
+interface Job { caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean }
 interface Measured {
   seqPerSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
   /** webgpu only: what one training batch sent to the GPU. */
@@ -54,7 +54,7 @@ async function runChild(job: Job): Promise<Measured> {
   const c = BENCH_CASES.find((k) => k.name === job.caseName);
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
   const model = job.tiny ? (c.buildSmall ?? c.build)() : c.build();
-  const batch = job.tiny ? TINY_BATCH : c.batch ?? BATCH;
+  const batch = job.batch;
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanAbsoluteError' });
   const x = randomBatch([batch, ...c.inputShape], 1);
   const outShape = (model.outputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
@@ -122,7 +122,7 @@ function runTorch(t: TorchRun, torchName: string, batch: number, batches: number
 
 /** null when `backend` loads (logging its adapter), else why not. */
 async function probeBackend(backend: BackendName): Promise<string | null> {
-  const reply = await runInChild({ caseName: '', backend, path: null, batches: 0, seconds: 0, warmup: 0, tiny: false });
+  const reply = await runInChild({ caseName: '', backend, path: null, batch: 0, batches: 0, seconds: 0, warmup: 0, tiny: false });
   if (reply.ok && reply.result.adapter) console.log(`${backend} adapter: ${reply.result.adapter}`);
   return reply.ok ? null : reply.error;
 }
@@ -136,8 +136,12 @@ async function main(): Promise<void> {
       batches: { type: 'string', default: '6' },
       'torch-device': { type: 'string', default: 'cpu' },
       tiny: { type: 'boolean', default: false },
+      // Sequences a batch on cpu/wasm for the cases with their own (large) batch: a core's
+      // sequences/s hardly depends on it, and a kaggle-size batch takes minutes there.
+      'cpu-batch': { type: 'string' },
     },
   });
+  const cpuBatch = values['cpu-batch'] === undefined ? null : Number(values['cpu-batch']);
   const tiny = values.tiny!;
   const torchDevice = values['torch-device'];
   if (torchDevice !== 'cpu' && torchDevice !== 'cuda') throw new Error(`--torch-device must be 'cpu' or 'cuda', got '${torchDevice}'`);
@@ -168,7 +172,8 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const backend of backends) {
     for (const c of cases) {
-      const batch = tiny ? TINY_BATCH : c.batch ?? BATCH;
+      const onCpu = backend === 'cpu' || backend === 'wasm';
+      const batch = tiny ? TINY_BATCH : c.batch && onCpu && cpuBatch ? cpuBatch : c.batch ?? BATCH;
       const paths: (Path | null)[] = !c.fusedRecurrence
         ? [null]
         : backend === 'webgpu'
@@ -177,10 +182,11 @@ async function main(): Promise<void> {
       for (const path of paths) {
         // PyTorch right before and right after each row, so both sides see the same load on a
         // shared machine; the faster PyTorch figure is kept (the ratio errs low, not high).
-        const torchOnce = (t: TorchRun) => (c.torchName ? runTorch(t, c.torchName, batch, maxBatches, seconds) : null);
+        const torchBatch = tiny ? TINY_BATCH : c.batch ?? BATCH;
+        const torchOnce = (t: TorchRun) => (c.torchName ? runTorch(t, c.torchName, torchBatch, maxBatches, seconds) : null);
         const before = torchRuns.map(torchOnce);
         const batches = Math.min(maxBatches, c.batches ?? maxBatches);
-        const reply = await runInChild({ caseName: c.name, backend, path, batches, seconds, warmup: c.batches && c.batches < 4 ? 1 : 2, tiny });
+        const reply = await runInChild({ caseName: c.name, backend, path, batch, batches, seconds, warmup: c.batches && c.batches < 4 ? 1 : 2, tiny });
         const refs = torchRuns.map((t, i) => {
           const all = [before[i], torchOnce(t)].filter((r) => r !== null);
           for (const r of all) if (typeof r === 'string') torchNotes.add(`${torchLabels[i]} ${c.torchName}: ${r}`);
@@ -206,6 +212,12 @@ async function main(): Promise<void> {
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   for (const note of torchNotes) console.log(note);
+  // The issue's other ratio: the WGSL path against one core with the native kernels.
+  for (const c of cases) {
+    const seqPerSec = (backend: string, path: string) => Number(rows.find((r) => r[0] === c.name && r[2] === backend && r[3] === path)?.[4]);
+    const ratio = seqPerSec('webgpu', 'webgpu') / seqPerSec('wasm', 'native');
+    if (Number.isFinite(ratio)) console.log(`${c.name}: webgpu (WGSL) / wasm one core (native) = ${ratio.toFixed(2)}x`);
+  }
 }
 
 if (process.argv[2] === '--child') {
