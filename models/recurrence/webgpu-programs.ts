@@ -6,7 +6,7 @@
  * A step program writes one time step into a buffer that holds the whole sequence and reads the
  * previous step from that same buffer (bound read_write as the program's output), so the state
  * never leaves the GPU and no buffer is copied between steps. One thread owns one
- * (direction, batch row, unit) and, for LSTM, all four gates of that unit.
+ * (direction, unit) for ROWS_PER_THREAD batch rows and, for LSTM, all four gates of that unit.
  *
  * Layouts (row-major, D directions, B batch rows, T steps, U units, G = gates * U):
  *   X     [B*T, D*G]   input projection x K of every step, both directions (one matMul)
@@ -50,11 +50,21 @@ export const GRAD_WIDTH = { lstm: 5, gru: 5 } as const;
 export const GATES = { lstm: 4, gru: 3 } as const;
 
 const WORKGROUP = 64;
+/**
+ * Batch rows a thread of a step program computes: each recurrent weight it loads serves that many
+ * rows (the weights dominate memory traffic at kaggle sizes; the hidden states are shared by the
+ * whole workgroup). Rows past the batch are read clamped and never written.
+ */
+export const ROWS_PER_THREAD = 4;
 
 // Sigmoid and tanh that stay finite for any input (WGSL's tanh may overflow to NaN on some drivers).
 const ACTIVATIONS = `
 fn sigm(v : f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
 fn tanhs(v : f32) -> f32 { let e = exp(-2.0 * abs(v)); return sign(v) * (1.0 - e) / (1.0 + e); }`;
+
+const ROWS = Array.from({ length: ROWS_PER_THREAD }, (_, r) => r);
+/** `line` once a row of the thread's block, with {r} replaced by the row number (unrolled). */
+const perRow = (line: string): string => ROWS.map((r) => line.replaceAll('{r}', String(r))).join('\n  ');
 
 abstract class SequenceProgram implements WebGpuProgram {
   abstract variableNames: string[];
@@ -65,18 +75,20 @@ abstract class SequenceProgram implements WebGpuProgram {
   workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   uniforms = 'step : i32,';
   protected readonly d: SequenceDims;
+  private readonly rowsPerThread: number;
 
-  constructor(name: string, d: SequenceDims, outputShape: number[]) {
+  constructor(name: string, d: SequenceDims, outputShape: number[], rowsPerThread: number) {
     this.d = d;
     this.outputShape = outputShape;
-    const threads = d.reverse.length * d.batch * d.units;
+    this.rowsPerThread = rowsPerThread;
+    const threads = d.reverse.length * Math.ceil(d.batch / rowsPerThread) * d.units;
     this.dispatch = [Math.ceil(threads / WORKGROUP), 1, 1];
     // Every constant baked into the WGSL is in the key: tfjs caches pipelines by it.
-    this.shaderKey = `tidal_${d.cell}_${name}_${d.batch}_${d.time}_${d.units}_${d.reverse.map(Number).join('')}`;
+    this.shaderKey = `tidal_${d.cell}_${name}_${d.batch}_${d.time}_${d.units}_${d.reverse.map(Number).join('')}_${rowsPerThread}`;
   }
 
-  /** Constants and the thread's (d, b, u), t (this step's time) and the neighbouring times. */
-  protected header(): string {
+  /** Constants and index helpers shared by every program. */
+  private header(): string {
     const { batch: B, time: T, units: U, reverse, cell } = this.d;
     const D = reverse.length;
     return `${ACTIVATIONS}
@@ -87,24 +99,35 @@ const D = ${D};
 const G = ${GATES[cell] * U};
 const W = ${TRACE_WIDTH[cell] * U};
 const V = ${GRAD_WIDTH[cell] * U};
+const RB = ${this.rowsPerThread};
+const NB = ${Math.ceil(B / this.rowsPerThread)};
 fn isReverse(d : i32) -> bool { return ${reverse.map((r, i) => (r ? `d == ${i}` : '')).filter(Boolean).join(' || ') || 'false'}; }
 // Input time of processing step s in direction d.
 fn timeOf(d : i32, s : i32) -> i32 { if (isReverse(d)) { return T - 1 - s; } return s; }
+// The time processed just before / after t.
+fn timeBefore(d : i32, t : i32) -> i32 { if (isReverse(d)) { return t + 1; } return t - 1; }
+fn timeAfter(d : i32, t : i32) -> i32 { if (isReverse(d)) { return t - 1; } return t + 1; }
 fn traceAt(b : i32, t : i32, d : i32) -> i32 { return ((b * T + t) * D + d) * W; }
 fn gradAt(b : i32, t : i32, d : i32) -> i32 { return ((b * T + t) * D + d) * V; }
 fn stateAt(d : i32, b : i32) -> i32 { return (d * B + b) * U; }`;
   }
 
-  /** The body of main(index): u, b, d, s, t defined; returns early past the last thread. */
-  protected main(body: string): string {
+  /**
+   * WGSL functions, then main(index) with u, d, s, t and, for each row r of the thread's block,
+   * b{r} (clamped into the batch) and live{r} (whether the row exists) defined before \`body\`.
+   */
+  protected main(functions: string, body: string): string {
+    const rows = Array.from({ length: this.rowsPerThread }, (_, r) => r);
     return `${this.header()}
+${functions}
 fn main(index : i32) {
-  if (index >= D * B * U) { return; }
+  if (index >= D * NB * U) { return; }
   let u = index % U;
-  let b = (index / U) % B;
-  let d = index / (U * B);
+  let blk = (index / U) % NB;
+  let d = index / (U * NB);
   let s = uniforms.step;
   let t = timeOf(d, s);
+  ${rows.map((r) => `let b${r} = min(blk * RB + ${r}, B - 1);\n  let live${r} = blk * RB + ${r} < B;`).join('\n  ')}
   ${body}
 }`;
   }
@@ -116,43 +139,30 @@ fn main(index : i32) {
 export class LstmForwardStep extends SequenceProgram {
   variableNames = ['X', 'Bias', 'R', 'H0', 'C0'];
   constructor(d: SequenceDims) {
-    super('fwd', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.lstm * d.units]);
+    super('fwd', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.lstm * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
     return this.main(`
+// Gates i, f, g, o of unit u from the recurrent product z, then the cell update.
+fn lstmCell(b : i32, d : i32, u : i32, s : i32, t : i32, zr : vec4<f32>) {
   let xo = (b * T + t) * D * G + d * G;
   let bo = d * G;
-  var zi = X[xo + u] + Bias[bo + u];
-  var zf = X[xo + U + u] + Bias[bo + U + u];
-  var zg = X[xo + 2 * U + u] + Bias[bo + 2 * U + u];
-  var zo = X[xo + 3 * U + u] + Bias[bo + 3 * U + u];
+  let z = zr + vec4<f32>(X[xo + u] + Bias[bo + u], X[xo + U + u] + Bias[bo + U + u],
+    X[xo + 2 * U + u] + Bias[bo + 2 * U + u], X[xo + 3 * U + u] + Bias[bo + 3 * U + u]);
   var hp = 0.0;
   var cp = 0.0;
   if (s == 0) {
-    let so = stateAt(d, b);
-    for (var k = 0; k < U; k++) {
-      let hk = H0[so + k];
-      let r = (d * U + k) * G;
-      zi += hk * R[r + u]; zf += hk * R[r + U + u]; zg += hk * R[r + 2 * U + u]; zo += hk * R[r + 3 * U + u];
-    }
-    hp = H0[so + u];
-    cp = C0[so + u];
+    hp = H0[stateAt(d, b) + u];
+    cp = C0[stateAt(d, b) + u];
   } else {
-    var tp = t - 1;
-    if (isReverse(d)) { tp = t + 1; }
-    let po = traceAt(b, tp, d);
-    for (var k = 0; k < U; k++) {
-      let hk = result[po + k];
-      let r = (d * U + k) * G;
-      zi += hk * R[r + u]; zf += hk * R[r + U + u]; zg += hk * R[r + 2 * U + u]; zo += hk * R[r + 3 * U + u];
-    }
+    let po = traceAt(b, timeBefore(d, t), d);
     hp = result[po + u];
     cp = result[po + U + u];
   }
-  let i = sigm(zi);
-  let f = sigm(zf);
-  let g = tanhs(zg);
-  let o = sigm(zo);
+  let i = sigm(z.x);
+  let f = sigm(z.y);
+  let g = tanhs(z.z);
+  let o = sigm(z.w);
   let c = f * cp + i * g;
   let o0 = traceAt(b, t, d);
   result[o0 + u] = o * tanhs(c);
@@ -162,7 +172,24 @@ export class LstmForwardStep extends SequenceProgram {
   result[o0 + 4 * U + u] = g;
   result[o0 + 5 * U + u] = o;
   result[o0 + 6 * U + u] = hp;
-  result[o0 + 7 * U + u] = cp;`);
+  result[o0 + 7 * U + u] = cp;
+}`, `
+  ${perRow('var z{r} = vec4<f32>(0.0);')}
+  if (s == 0) {
+    for (var k = 0; k < U; k++) {
+      let ro = (d * U + k) * G + u;
+      let w = vec4<f32>(R[ro], R[ro + U], R[ro + 2 * U], R[ro + 3 * U]);
+      ${perRow('z{r} += H0[stateAt(d, b{r}) + k] * w;')}
+    }
+  } else {
+    let tp = timeBefore(d, t);
+    for (var k = 0; k < U; k++) {
+      let ro = (d * U + k) * G + u;
+      let w = vec4<f32>(R[ro], R[ro + U], R[ro + 2 * U], R[ro + 3 * U]);
+      ${perRow('z{r} += result[traceAt(b{r}, tp, d) + k] * w;')}
+    }
+  }
+  ${perRow('if (live{r}) { lstmCell(b{r}, d, u, s, t, z{r}); }')}`);
   }
 }
 
@@ -170,19 +197,18 @@ export class LstmForwardStep extends SequenceProgram {
 export class LstmBackwardStep extends SequenceProgram {
   variableNames = ['Trace', 'DY', 'RT'];
   constructor(d: SequenceDims) {
-    super('bwd', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.lstm * d.units]);
+    super('bwd', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.lstm * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
     return this.main(`
+// dhRec: the recurrent part of dh (the later step's dz R^T); then dc and this step's dz.
+fn lstmCellGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dhRec : f32) {
   let to = traceAt(b, t, d);
-  var dh = DY[((b * T + t) * D + d) * U + u];
+  let dh = DY[((b * T + t) * D + d) * U + u] + dhRec;
   var dc = 0.0;
   if (s < T - 1) {
-    var tn = t + 1;
-    if (isReverse(d)) { tn = t - 1; }
-    let no = gradAt(b, tn, d);
-    for (var j = 0; j < G; j++) { dh += result[no + j] * RT[(d * G + j) * U + u]; }
-    dc = result[no + G + u] * Trace[traceAt(b, tn, d) + 3 * U + u];
+    let tn = timeAfter(d, t);
+    dc = result[gradAt(b, tn, d) + G + u] * Trace[traceAt(b, tn, d) + 3 * U + u];
   }
   let c = Trace[to + U + u];
   let i = Trace[to + 2 * U + u];
@@ -197,7 +223,17 @@ export class LstmBackwardStep extends SequenceProgram {
   result[go + U + u] = dc * cp * f * (1.0 - f);
   result[go + 2 * U + u] = dc * i * (1.0 - g * g);
   result[go + 3 * U + u] = dh * tc * o * (1.0 - o);
-  result[go + G + u] = dc;`);
+  result[go + G + u] = dc;
+}`, `
+  ${perRow('var dh{r} = 0.0;')}
+  if (s < T - 1) {
+    let tn = timeAfter(d, t);
+    for (var j = 0; j < G; j++) {
+      let w = RT[(d * G + j) * U + u];
+      ${perRow('dh{r} += result[gradAt(b{r}, tn, d) + j] * w;')}
+    }
+  }
+  ${perRow('if (live{r}) { lstmCellGrad(b{r}, d, u, s, t, dh{r}); }')}`);
   }
 }
 
@@ -205,15 +241,15 @@ export class LstmBackwardStep extends SequenceProgram {
 export class LstmStateGrad extends SequenceProgram {
   variableNames = ['Trace', 'Grad', 'RT'];
   constructor(d: SequenceDims) {
-    super('dstate', d, [2, d.reverse.length, d.batch, d.units]);
+    super('dstate', d, [2, d.reverse.length, d.batch, d.units], 1);
   }
   getUserCode(): string {
-    return this.main(`
-  let go = gradAt(b, t, d);
+    return this.main('', `
+  let go = gradAt(b0, t, d);
   var dh = 0.0;
   for (var j = 0; j < G; j++) { dh += Grad[go + j] * RT[(d * G + j) * U + u]; }
-  result[stateAt(d, b) + u] = dh;
-  result[D * B * U + stateAt(d, b) + u] = Grad[go + G + u] * Trace[traceAt(b, t, d) + 3 * U + u];`);
+  result[stateAt(d, b0) + u] = dh;
+  result[D * B * U + stateAt(d, b0) + u] = Grad[go + G + u] * Trace[traceAt(b0, t, d) + 3 * U + u];`);
   }
 }
 
@@ -221,40 +257,38 @@ export class LstmStateGrad extends SequenceProgram {
 export class GruForwardGates extends SequenceProgram {
   variableNames = ['X', 'Bias', 'R', 'H0'];
   constructor(d: SequenceDims) {
-    super('fwdA', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units]);
+    super('fwdA', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
     return this.main(`
+fn gruGates(b : i32, d : i32, u : i32, s : i32, t : i32, zr : vec2<f32>) {
   let xo = (b * T + t) * D * G + d * G;
-  let bo = d * G;
-  var zz = X[xo + u] + Bias[bo + u];
-  var zr = X[xo + U + u] + Bias[bo + U + u];
+  let z = zr + vec2<f32>(X[xo + u] + Bias[d * G + u], X[xo + U + u] + Bias[d * G + U + u]);
   var hp = 0.0;
-  if (s == 0) {
-    let so = stateAt(d, b);
-    for (var k = 0; k < U; k++) {
-      let hk = H0[so + k];
-      let r = (d * U + k) * G;
-      zz += hk * R[r + u]; zr += hk * R[r + U + u];
-    }
-    hp = H0[so + u];
-  } else {
-    var tp = t - 1;
-    if (isReverse(d)) { tp = t + 1; }
-    let po = traceAt(b, tp, d);
-    for (var k = 0; k < U; k++) {
-      let hk = result[po + k];
-      let r = (d * U + k) * G;
-      zz += hk * R[r + u]; zr += hk * R[r + U + u];
-    }
-    hp = result[po + u];
-  }
-  let rg = sigm(zr);
+  if (s == 0) { hp = H0[stateAt(d, b) + u]; } else { hp = result[traceAt(b, timeBefore(d, t), d) + u]; }
+  let rg = sigm(z.y);
   let o0 = traceAt(b, t, d);
-  result[o0 + U + u] = sigm(zz);
+  result[o0 + U + u] = sigm(z.x);
   result[o0 + 2 * U + u] = rg;
   result[o0 + 4 * U + u] = hp;
-  result[o0 + 5 * U + u] = rg * hp;`);
+  result[o0 + 5 * U + u] = rg * hp;
+}`, `
+  ${perRow('var z{r} = vec2<f32>(0.0);')}
+  if (s == 0) {
+    for (var k = 0; k < U; k++) {
+      let ro = (d * U + k) * G + u;
+      let w = vec2<f32>(R[ro], R[ro + U]);
+      ${perRow('z{r} += H0[stateAt(d, b{r}) + k] * w;')}
+    }
+  } else {
+    let tp = timeBefore(d, t);
+    for (var k = 0; k < U; k++) {
+      let ro = (d * U + k) * G + u;
+      let w = vec2<f32>(R[ro], R[ro + U]);
+      ${perRow('z{r} += result[traceAt(b{r}, tp, d) + k] * w;')}
+    }
+  }
+  ${perRow('if (live{r}) { gruGates(b{r}, d, u, s, t, z{r}); }')}`);
   }
 }
 
@@ -262,43 +296,42 @@ export class GruForwardGates extends SequenceProgram {
 export class GruForwardState extends SequenceProgram {
   variableNames = ['X', 'Bias', 'R'];
   constructor(d: SequenceDims) {
-    super('fwdB', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units]);
+    super('fwdB', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
     return this.main(`
+fn gruState(b : i32, d : i32, u : i32, t : i32, zr : f32) {
   let o0 = traceAt(b, t, d);
-  var zh = X[(b * T + t) * D * G + d * G + 2 * U + u] + Bias[d * G + 2 * U + u];
-  for (var k = 0; k < U; k++) { zh += result[o0 + 5 * U + k] * R[(d * U + k) * G + 2 * U + u]; }
-  let hh = tanhs(zh);
+  let hh = tanhs(zr + X[(b * T + t) * D * G + d * G + 2 * U + u] + Bias[d * G + 2 * U + u]);
   let z = result[o0 + U + u];
   result[o0 + 3 * U + u] = hh;
-  result[o0 + u] = z * result[o0 + 4 * U + u] + (1.0 - z) * hh;`);
+  result[o0 + u] = z * result[o0 + 4 * U + u] + (1.0 - z) * hh;
+}`, `
+  ${perRow('var z{r} = 0.0;')}
+  for (var k = 0; k < U; k++) {
+    let w = R[(d * U + k) * G + 2 * U + u];
+    ${perRow('z{r} += result[traceAt(b{r}, t, d) + 5 * U + k] * w;')}
+  }
+  ${perRow('if (live{r}) { gruState(b{r}, d, u, t, z{r}); }')}`);
   }
 }
-
-// d h_prev that step `at` passes back: dh z + d(rh) r + dz_{z,r} [Rz Rr]^T.
-const GRU_CARRY = `
-fn gruCarry(b : i32, at : i32, d : i32, u : i32) -> f32 {
-  let go = gradAt(b, at, d);
-  let to = traceAt(b, at, d);
-  var v = GRADIN[go + 3 * U + u] * Trace[to + U + u] + GRADIN[go + 4 * U + u] * Trace[to + 2 * U + u];
-  for (var j = 0; j < 2 * U; j++) { v += GRADIN[go + j] * RT[(d * G + j) * U + u]; }
-  return v;
-}`;
 
 /** GRU backward, first half of a step: dh, and the update-gate and candidate gradients. */
 export class GruBackwardGates extends SequenceProgram {
   variableNames = ['Trace', 'DY', 'RT'];
   constructor(d: SequenceDims) {
-    super('bwdA', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units]);
+    super('bwdA', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
     return this.main(`
+// dzr: the later step's dz_{z,r} [Rz Rr]^T; with its dh z and d(rh) r it is d h_prev of that step.
+fn gruGatesGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dzr : f32) {
   var dh = DY[((b * T + t) * D + d) * U + u];
   if (s < T - 1) {
-    var tn = t + 1;
-    if (isReverse(d)) { tn = t - 1; }
-    dh += gruCarry(b, tn, d, u);
+    let tn = timeAfter(d, t);
+    let gn = gradAt(b, tn, d);
+    let tno = traceAt(b, tn, d);
+    dh += dzr + result[gn + 3 * U + u] * Trace[tno + U + u] + result[gn + 4 * U + u] * Trace[tno + 2 * U + u];
   }
   let to = traceAt(b, t, d);
   let z = Trace[to + U + u];
@@ -307,7 +340,17 @@ export class GruBackwardGates extends SequenceProgram {
   let go = gradAt(b, t, d);
   result[go + u] = dh * (hp - hh) * z * (1.0 - z);
   result[go + 2 * U + u] = dh * (1.0 - z) * (1.0 - hh * hh);
-  result[go + 3 * U + u] = dh;`).replace('fn main', `${GRU_CARRY.replaceAll('GRADIN', 'result')}\nfn main`);
+  result[go + 3 * U + u] = dh;
+}`, `
+  ${perRow('var dzr{r} = 0.0;')}
+  if (s < T - 1) {
+    let tn = timeAfter(d, t);
+    for (var j = 0; j < 2 * U; j++) {
+      let w = RT[(d * G + j) * U + u];
+      ${perRow('dzr{r} += result[gradAt(b{r}, tn, d) + j] * w;')}
+    }
+  }
+  ${perRow('if (live{r}) { gruGatesGrad(b{r}, d, u, s, t, dzr{r}); }')}`);
   }
 }
 
@@ -315,17 +358,23 @@ export class GruBackwardGates extends SequenceProgram {
 export class GruBackwardReset extends SequenceProgram {
   variableNames = ['Trace', 'RT'];
   constructor(d: SequenceDims) {
-    super('bwdB', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units]);
+    super('bwdB', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
     return this.main(`
+fn gruResetGrad(b : i32, d : i32, u : i32, t : i32, drh : f32) {
   let go = gradAt(b, t, d);
-  var drh = 0.0;
-  for (var k = 0; k < U; k++) { drh += result[go + 2 * U + k] * RT[(d * G + 2 * U + k) * U + u]; }
   let to = traceAt(b, t, d);
   let r = Trace[to + 2 * U + u];
   result[go + U + u] = drh * Trace[to + 4 * U + u] * r * (1.0 - r);
-  result[go + 4 * U + u] = drh;`);
+  result[go + 4 * U + u] = drh;
+}`, `
+  ${perRow('var drh{r} = 0.0;')}
+  for (var k = 0; k < U; k++) {
+    let w = RT[(d * G + 2 * U + k) * U + u];
+    ${perRow('drh{r} += result[gradAt(b{r}, t, d) + 2 * U + k] * w;')}
+  }
+  ${perRow('if (live{r}) { gruResetGrad(b{r}, d, u, t, drh{r}); }')}`);
   }
 }
 
@@ -333,11 +382,15 @@ export class GruBackwardReset extends SequenceProgram {
 export class GruStateGrad extends SequenceProgram {
   variableNames = ['Trace', 'Grad', 'RT'];
   constructor(d: SequenceDims) {
-    super('dstate', d, [d.reverse.length, d.batch, d.units]);
+    super('dstate', d, [d.reverse.length, d.batch, d.units], 1);
   }
   getUserCode(): string {
-    return this.main(`
-  result[stateAt(d, b) + u] = gruCarry(b, t, d, u);`).replace('fn main', `${GRU_CARRY.replaceAll('GRADIN', 'Grad')}\nfn main`);
+    return this.main('', `
+  let go = gradAt(b0, t, d);
+  let to = traceAt(b0, t, d);
+  var dh = Grad[go + 3 * U + u] * Trace[to + U + u] + Grad[go + 4 * U + u] * Trace[to + 2 * U + u];
+  for (var j = 0; j < 2 * U; j++) { dh += Grad[go + j] * RT[(d * G + j) * U + u]; }
+  result[stateAt(d, b0) + u] = dh;`);
   }
 }
 
