@@ -10,7 +10,8 @@
  *   --tiny: every case at its small size and batch 8 (a check that the bench runs, not a figure)
  *
  * Each case runs in its own child process so its peak RSS is its own. Protocol (both sides):
- * the case's batch (256 unless it sets one), MAE loss, Adam(1e-3), warm-up batches untimed, then
+ * the case's batch (256 unless it sets one), MAE loss, Adam(1e-3) (ours: the pipeline's training
+ * step and optimizer, models/training), warm-up batches untimed, then
  * up to --batches timed batches or --seconds of them, whichever ends first (slow cases get fewer).
  */
 import { fork, spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ import { createRng } from '../dataset/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { getNativeKernels } from '../models/recurrence/recurrence-path.ts';
 import { countWebGpuDispatches } from '../models/recurrence/webgpu-dispatch-count.ts';
+import { AdamOptimizer } from '../models/training/index.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';
 
 const BATCH = 256;
@@ -55,23 +57,41 @@ async function runChild(job: Job): Promise<Measured> {
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
   const model = job.tiny ? (c.buildSmall ?? c.build)() : c.build();
   const batch = job.batch;
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanAbsoluteError' });
   const x = randomBatch([batch, ...c.inputShape], 1);
   const outShape = (model.outputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
   const y = randomBatch([batch, ...outShape], 2);
-  let loss = NaN;
-  const step = async () => {
-    const l = await model.trainOnBatch(x, y);
-    loss = Array.isArray(l) ? l[0] : l;
+  // The pipeline's training step (models/training/fit-fold.ts): gradients of every trainable
+  // variable, then its own Adam; the loss stays on the device until the timed batches are done.
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, variables);
+  let pending: tf.Tensor | null = null;
+  const step = () => {
+    pending?.dispose();
+    pending = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.abs(tf.sub(model.apply(x, { training: true }) as tf.Tensor, y))) as tf.Scalar, variables);
+      optimizer.apply(variables.map((v) => grads[v.name]), 1e-3);
+      return value;
+    });
   };
-  for (let i = 0; i < job.warmup; i++) await step();
+  let loss = NaN;
+  const readLoss = async () => {
+    loss = (await pending!.data())[0];
+  };
+  for (let i = 0; i < job.warmup; i++) {
+    step();
+    await readLoss();
+  }
   const gpu = job.backend === 'webgpu' ? (await countWebGpuDispatches(step)).count : undefined;
+  if (gpu) await readLoss();
   const start = performance.now();
   let n = 0;
+  // Batches are queued back to back; reading the last loss waits for all of them.
   while (n < job.batches && (n === 0 || performance.now() - start < job.seconds * 1000)) {
-    await step();
+    step();
     n++;
   }
+  await readLoss();
   const secs = (performance.now() - start) / 1000;
   return {
     seqPerSec: (n * batch) / secs,

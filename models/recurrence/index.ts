@@ -6,3 +6,8 @@ export { gruSequenceOps } from './gru-ops.ts';
 export { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } from './native-sequence.ts';
 export { getNativeKernels, recurrencePath } from './recurrence-path.ts';
 export type { RecurrencePath } from './recurrence-path.ts';
+export { recurrentSequenceWebGpu } from './webgpu-sequence.ts';
+export type { WebGpuDirection } from './webgpu-sequence.ts';
+export type { WebGpuBackendLike, WebGpuProgram } from './webgpu-programs.ts';
+export { countWebGpuDispatches } from './webgpu-dispatch-count.ts';
+export type { DispatchCount } from './webgpu-dispatch-count.ts';

@@ -397,6 +397,6 @@ export class GruStateGrad extends SequenceProgram {
 /** The tfjs webgpu backend methods used here. */
 export interface WebGpuBackendLike {
   runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], outputDtype: 'float32',
-    programDefinedUniform?: { type: 'int32'; data: number[] }[], output?: tf.TensorInfo): tf.TensorInfo;
+    programDefinedUniform?: { type: 'int32' | 'float32'; data: number[] }[], output?: tf.TensorInfo): tf.TensorInfo;
   makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }

@@ -92,6 +92,8 @@ function assignAll(variables: tf.Variable[], values: Float32Array[], what: strin
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape, v.dtype))));
 }
 
+const LOSS_READ_EVERY = 16;
+
 export async function fitFold<Config extends object>(options: FitFoldOptions<Config>): Promise<FoldResult> {
   const { definition, config, data, trainIdx, validIdx, test, seed, checkpointDir } = options;
   // 1. recipe, model, loss
@@ -158,6 +160,15 @@ export async function fitFold<Config extends object>(options: FitFoldOptions<Con
       const rng = createRng(seed, 'augment', epoch);
       const firstLr = learningRateAt(recipe.schedule, recipe.lr, epoch, recipe.epochs, state.plateau);
       let lossSum = 0;
+      // Batch losses stay on the device and are read LOSS_READ_EVERY at a time: a read waits for
+      // the GPU to drain, and on webgpu the next batch is then recorded while nothing runs.
+      let unread: tf.Tensor[] = [];
+      const readLosses = async () => {
+        const values = tf.stack(unread);
+        for (const v of await values.data()) lossSum += v;
+        tf.dispose([values, ...unread]);
+        unread = [];
+      };
       for (let s = 0; s < steps; s++) {
         const ids = order.subarray(s * recipe.batchSize, Math.min(nTrain, (s + 1) * recipe.batchSize));
         const n = ids.length;
@@ -185,8 +196,8 @@ export async function fitFold<Config extends object>(options: FitFoldOptions<Con
           optimizer.apply(ordered, lr);
           return value;
         });
-        lossSum += (await value.data())[0];
-        value.dispose();
+        unread.push(value);
+        if (unread.length === LOSS_READ_EVERY || s === steps - 1) await readLosses();
         for (const w of model.trainableWeights) {
           const constraint = w.constraint;
           if (constraint) {
