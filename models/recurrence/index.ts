@@ -4,7 +4,7 @@ export type { FusedRecurrentArgs, RecurrentCell, RecurrentDirection } from './fu
 export { lstmSequenceOps } from './lstm-ops.ts';
 export { gruSequenceOps } from './gru-ops.ts';
 export { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } from './native-sequence.ts';
-export { getNativeKernels, recurrencePath } from './recurrence-path.ts';
+export { getNativeKernels, recurrenceKernelName, recurrencePath } from './recurrence-path.ts';
 export type { RecurrencePath } from './recurrence-path.ts';
 export { recurrentSequenceWebGpu } from './webgpu-sequence.ts';
 export type { WebGpuDirection } from './webgpu-sequence.ts';

@@ -38,3 +38,13 @@ export function recurrencePath(): RecurrencePath {
   if (tf.getBackend() === 'webgpu') return 'webgpu';
   return nativeKernels && hostBackend ? 'native' : 'ops';
 }
+
+/**
+ * The recurrence implementation the next layer call uses, as the manifest and a job's key record
+ * it: 'webgpu', 'ops', or the native kernels' build name (e.g. 'native-avx2'), since each rounds
+ * differently.
+ */
+export function recurrenceKernelName(): string {
+  const path = recurrencePath();
+  return path === 'native' ? loadNativeKernels()!.name : path;
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../dataset/seed.ts';
 import { selectBackend } from '../../models/backend.ts';
-import { FusedRecurrent, recurrencePath } from '../../models/recurrence/index.ts';
+import { FusedRecurrent, recurrenceKernelName, recurrencePath } from '../../models/recurrence/index.ts';
 import type { RecurrentCell, RecurrentDirection } from '../../models/recurrence/index.ts';
 import { gruBackward64, gruForward64, lstmBackward64, lstmForward64, type Sequence64 } from '../../models/recurrence/reference-js.ts';
 import { webgpuSkipReason } from './webgpu-available.ts';
@@ -121,8 +121,12 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
     await selectBackend('cpu');
   });
 
-  it("takes the 'webgpu' path on the webgpu backend", () => {
+  it("takes the 'webgpu' path on the webgpu backend, and names it for the manifest", () => {
     assert.equal(recurrencePath(), 'webgpu');
+    assert.equal(recurrenceKernelName(), 'webgpu');
+    process.env.TIDAL_RECURRENCE = 'ops';
+    assert.equal(recurrenceKernelName(), 'ops');
+    delete process.env.TIDAL_RECURRENCE;
   });
 
   const small = { batch: 3, time: 7, inputSize: 4, units: 5 };
@@ -143,3 +147,17 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
   }
 });
 
+
+describe('recurrence path selection without webgpu', () => {
+  it('TIDAL_RECURRENCE=webgpu on another backend is an error naming it', async () => {
+    const saved = process.env.TIDAL_RECURRENCE;
+    await selectBackend('cpu');
+    process.env.TIDAL_RECURRENCE = 'webgpu';
+    try {
+      assert.throws(() => recurrencePath(), /TIDAL_RECURRENCE=webgpu needs the webgpu backend, not 'cpu'/);
+    } finally {
+      if (saved === undefined) delete process.env.TIDAL_RECURRENCE;
+      else process.env.TIDAL_RECURRENCE = saved;
+    }
+  });
+});
