@@ -7,7 +7,8 @@
  * and read-backs of one training batch.
  *
  *   npm run bench:train [-- --backends cpu,wasm --cases bilstm-fused --seconds 20 --batches 8]
- *   --tiny: every case at its small size and batch 8 (a check that the bench runs, not a figure)
+ *   --tiny: every case at its small size and batch 8, no tf-ops rows, PyTorch once a row, one
+ *           warm-up batch (a check that the bench runs, not a figure)
  *
  * Each case runs in its own child process so its peak RSS is its own. Protocol (both sides):
  * the case's batch (256 unless it sets one), MAE loss, Adam(1e-3) (ours: the pipeline's training
@@ -197,16 +198,16 @@ async function main(): Promise<void> {
       const paths: (Path | null)[] = !c.fusedRecurrence
         ? [null]
         : backend === 'webgpu'
-          ? ['webgpu', ...(c.batch ? [] : (['ops'] as const))]
-          : [...(native && (backend === 'cpu' || backend === 'wasm') ? (['native'] as const) : []), ...(c.batch ? [] : (['ops'] as const))];
+          ? ['webgpu', ...(c.batch || tiny ? [] : (['ops'] as const))]
+          : [...(native && onCpu ? (['native'] as const) : []), ...(c.batch || tiny ? [] : (['ops'] as const))];
       for (const path of paths) {
         // PyTorch right before and right after each row, so both sides see the same load on a
         // shared machine; the faster PyTorch figure is kept (the ratio errs low, not high).
         const torchBatch = tiny ? TINY_BATCH : c.batch ?? BATCH;
         const torchOnce = (t: TorchRun) => (c.torchName ? runTorch(t, c.torchName, torchBatch, maxBatches, seconds) : null);
-        const before = torchRuns.map(torchOnce);
+        const before = torchRuns.map((t) => (tiny ? null : torchOnce(t)));
         const batches = Math.min(maxBatches, c.batches ?? maxBatches);
-        const reply = await runInChild({ caseName: c.name, backend, path, batch, batches, seconds, warmup: c.batches && c.batches < 4 ? 1 : 2, tiny });
+        const reply = await runInChild({ caseName: c.name, backend, path, batch, batches, seconds, warmup: tiny || (c.batches && c.batches < 4) ? 1 : 2, tiny });
         const refs = torchRuns.map((t, i) => {
           const all = [before[i], torchOnce(t)].filter((r) => r !== null);
           for (const r of all) if (typeof r === 'string') torchNotes.add(`${torchLabels[i]} ${c.torchName}: ${r}`);

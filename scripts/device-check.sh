@@ -174,7 +174,7 @@ tests_rc=$?
 #    Node directly rather than npm: a bare GPU machine may have node (carried) but no npm.
 CASES=bilstm-fused,kaggle-bilstm,kaggle-lstm-raw,kaggle-lstm-cnn-transformer
 if ((CPU_CHECK)); then
-  step 600 node --import tsx bench/train.ts --backends webgpu,wasm --cases "$CASES" --tiny --seconds 1 --batches 1 --torch-device cpu
+  step 700 node --import tsx bench/train.ts --backends webgpu,wasm --cases "$CASES" --tiny --seconds 1 --batches 1 --torch-device cpu
 else
   step 300 node --import tsx bench/train.ts --backends webgpu,wasm --cases "$CASES" --cpu-batch 16 --seconds 8 --batches 4 --torch-device cuda
 fi
