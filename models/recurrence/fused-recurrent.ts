@@ -162,15 +162,17 @@ export class FusedRecurrent extends tf.layers.Layer {
   /** All directions in one WGSL sequence op ([B, T, D*U], concat order), then merge / last step. */
   private mergeWebGpu(x: tf.Tensor3D, perDirection: { states: tf.Tensor2D[]; kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor1D }[]): tf.Tensor {
     const [batch, time] = x.shape;
-    const D = this.directions.length;
+    const U = this.units;
     const seq = recurrentSequenceWebGpu(this.cell, x, perDirection.map((p, di) => ({ ...p, reverse: this.directions[di].reverse })));
-    const outs = this.returnSequences
-      ? [seq]
-      : this.directions.map((d, di) =>
-        tf.reshape(tf.slice(seq, [0, d.reverse ? 0 : time - 1, di * this.units], [batch, 1, this.units]), [batch, this.units]));
-    if (!this.returnSequences) return outs.length === 1 ? outs[0] : this.merge === 'sum' ? tf.add(outs[0], outs[1]) : tf.concat(outs, -1);
-    if (D === 2 && this.merge === 'sum') return tf.sum(tf.reshape(seq, [batch, time, 2, this.units]), 2);
-    return seq;
+    if (this.returnSequences) {
+      const summed = this.directions.length === 2 && this.merge === 'sum';
+      return summed ? tf.sum(tf.reshape(seq, [batch, time, 2, U]), 2) : seq;
+    }
+    // Each direction's last processed step.
+    const outs = this.directions.map((d, di) =>
+      tf.reshape(tf.slice(seq, [0, d.reverse ? 0 : time - 1, di * U], [batch, 1, U]), [batch, U]));
+    if (outs.length === 1) return outs[0];
+    return this.merge === 'sum' ? tf.add(outs[0], outs[1]) : tf.concat(outs, -1);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

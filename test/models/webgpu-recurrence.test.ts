@@ -138,6 +138,9 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
         });
       }
     }
+    it(`${cell} reverse, last step only`, async () => {
+      await compareWithReference({ cell, direction: 'reverse', initialState: false, ...small, returnSequences: false, merge: 'concat' });
+    });
     it(`${cell} bidirectional, last step only and summed directions`, async () => {
       await compareWithReference({ cell, direction: 'bidirectional', initialState: true, ...small, returnSequences: false, merge: 'sum' });
     });
