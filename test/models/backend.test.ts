@@ -96,13 +96,13 @@ describe('selectBackend: cpu and wasm', () => {
   });
 
   it('rejects an unknown name and a named backend that cannot load, naming it', async () => {
-    await assert.rejects(selectBackend('metal' as 'cpu'), /unknown backend 'metal'.*tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
+    await assert.rejects(selectBackend('metal' as 'cpu'), /unknown backend 'metal'.*tensorflow-gpu, webgpu, tensorflow, wasm, cpu/);
     if (!installed('@tensorflow/tfjs-node')) {
       await assert.rejects(selectBackend('tensorflow'), /backend 'tensorflow' is not available: .*@tensorflow\/tfjs-node/);
     }
   });
 
-  it("'auto' tries tensorflow-gpu, tensorflow, webgpu, wasm, cpu in order and keeps the first that loads", async () => {
+  it("'auto' tries tensorflow-gpu, webgpu, tensorflow, wasm, cpu in order and keeps the first that loads", async () => {
     const choice = await selectBackend('auto');
     const names = choice.tried.map((t) => t.name);
     assert.deepEqual(names, BACKEND_NAMES.slice(0, names.length));
