@@ -181,8 +181,7 @@ else
 fi
 bench_rc=$?
 
-echo "== done in ${SECONDS}s"
+echo "== kernel tests rc=$tests_rc, bench rc=$bench_rc; done in ${SECONDS}s"
 exec >&- 2>&-
 wait "$tee_pid"
-echo "== kernel tests rc=$tests_rc, bench rc=$bench_rc"
 ((tests_rc == 0 && bench_rc == 0))
