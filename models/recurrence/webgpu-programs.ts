@@ -399,4 +399,5 @@ export interface WebGpuBackendLike {
   runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], outputDtype: 'float32',
     programDefinedUniform?: { type: 'int32' | 'float32'; data: number[] }[], output?: tf.TensorInfo): tf.TensorInfo;
   makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  device: { limits: { maxStorageBufferBindingSize: number } };
 }

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   GATES, GruBackwardGates, GruBackwardReset, GruForwardGates, GruForwardState, GruStateGrad,
-  LstmBackwardStep, LstmForwardStep, LstmStateGrad,
+  LstmBackwardStep, LstmForwardStep, LstmStateGrad, TRACE_WIDTH,
   type SequenceDims, type WebGpuBackendLike, type WebGpuProgram,
 } from './webgpu-programs.ts';
 
@@ -45,9 +45,34 @@ function runOnce(backend: WebGpuBackendLike, program: WebGpuProgram, inputs: tf.
  * Hidden states of every direction at every step, [batch, time, directions * units] in input
  * time order (direction 0's units first: a bidirectional 'concat' output as it is).
  * Gradients flow to x, the states and every direction's kernel, recurrent kernel and bias.
+ * `maxBindingBytes` overrides the adapter's binding limit that decides the row chunks (tests).
  */
-export function recurrentSequenceWebGpu(cell: 'lstm' | 'gru', x: tf.Tensor3D, directions: WebGpuDirection[]): tf.Tensor3D {
+export function recurrentSequenceWebGpu(
+  cell: 'lstm' | 'gru', x: tf.Tensor3D, directions: WebGpuDirection[], maxBindingBytes?: number,
+): tf.Tensor3D {
   const backend = webgpuBackend();
+  const [batch, time] = x.shape;
+  const units = directions[0].recurrentKernel.shape[0];
+  const D = directions.length;
+  // The largest buffer a program binds is the forward trace (or the input projection); a batch
+  // whose trace is over the adapter's binding limit (128 MiB on llvmpipe) runs in row chunks.
+  const rowBytes = time * D * Math.max(TRACE_WIDTH[cell], GATES[cell]) * units * 4;
+  const limit = maxBindingBytes ?? backend.device.limits.maxStorageBufferBindingSize;
+  const rowsPerChunk = Math.floor(limit / rowBytes);
+  if (rowsPerChunk < 1) {
+    throw new Error(`the webgpu ${cell} of ${units} units over ${time} steps needs ${(rowBytes / 2 ** 20).toFixed(0)} MiB a sequence, ` +
+      `over this adapter's maxStorageBufferBindingSize (${(limit / 2 ** 20).toFixed(0)} MiB)`);
+  }
+  if (batch <= rowsPerChunk) return sequenceOp(backend, cell, x, directions);
+  const sizes = Array.from({ length: Math.ceil(batch / rowsPerChunk) }, (_, i) => Math.min(rowsPerChunk, batch - i * rowsPerChunk));
+  const xs = tf.split(x, sizes, 0) as tf.Tensor3D[];
+  const states = directions.map((d) => d.states.map((s) => tf.split(s, sizes, 0) as tf.Tensor2D[]));
+  const chunks = xs.map((xc, c) => sequenceOp(backend, cell, xc, directions.map((d, di) => ({ ...d, states: states[di].map((s) => s[c]) }))));
+  return tf.concat(chunks, 0);
+}
+
+/** One customGrad op over the whole batch (see recurrentSequenceWebGpu). */
+function sequenceOp(backend: WebGpuBackendLike, cell: 'lstm' | 'gru', x: tf.Tensor3D, directions: WebGpuDirection[]): tf.Tensor3D {
   const [batch, time, inputSize] = x.shape;
   const units = directions[0].recurrentKernel.shape[0];
   const D = directions.length;

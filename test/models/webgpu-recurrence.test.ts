@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../dataset/seed.ts';
 import { selectBackend } from '../../models/backend.ts';
-import { FusedRecurrent, recurrenceKernelName, recurrencePath } from '../../models/recurrence/index.ts';
+import { FusedRecurrent, recurrenceKernelName, recurrencePath, recurrentSequenceWebGpu } from '../../models/recurrence/index.ts';
 import type { RecurrentCell, RecurrentDirection } from '../../models/recurrence/index.ts';
 import { gruBackward64, gruForward64, lstmBackward64, lstmForward64, type Sequence64 } from '../../models/recurrence/reference-js.ts';
 import { webgpuSkipReason } from './webgpu-available.ts';
@@ -143,6 +143,36 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
     });
     it(`${cell} bidirectional, last step only and summed directions`, async () => {
       await compareWithReference({ cell, direction: 'bidirectional', initialState: true, ...small, returnSequences: false, merge: 'sum' });
+    });
+    it(`${cell}: a batch over the binding limit runs in row chunks with the same outputs and gradients`, async () => {
+      const [B, T, I, U] = [7, 5, 3, 4];
+      const G = (cell === 'lstm' ? 4 : 3) * U;
+      const nStates = cell === 'lstm' ? 2 : 1;
+      const x = tf.variable(tf.tensor3d(randomValues(B * T * I, 3), [B, T, I]));
+      const params = [0, 1].flatMap((d) => [
+        ...Array.from({ length: nStates }, (_, k) => tf.variable(tf.tensor2d(randomValues(B * U, 20 + 3 * d + k, 0.5), [B, U]))),
+        tf.variable(tf.tensor2d(randomValues(I * G, 30 + d), [I, G])),
+        tf.variable(tf.tensor2d(randomValues(U * G, 40 + d, 0.5), [U, G])),
+        tf.variable(tf.tensor1d(randomValues(G, 50 + d))),
+      ]);
+      const probe = tf.tensor3d(randomValues(B * T * 2 * U, 60), [B, T, 2 * U]);
+      const directions = [0, 1].map((d) => {
+        const p = params.slice(d * (nStates + 3), (d + 1) * (nStates + 3));
+        return { reverse: d === 1, states: p.slice(0, nStates) as tf.Tensor2D[], kernel: p[nStates] as tf.Tensor2D,
+          recurrentKernel: p[nStates + 1] as tf.Tensor2D, bias: p[nStates + 2] as tf.Tensor1D };
+      });
+      const run = async (maxBindingBytes?: number) => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(recurrentSequenceWebGpu(cell, x, directions, maxBindingBytes), probe)), [x, ...params]);
+        const out = await Promise.all([value, ...[x, ...params].map((v) => grads[v.name])].map(async (t) => (await t.data()) as Float32Array));
+        tf.dispose([value, ...Object.values(grads)]);
+        return out;
+      };
+      const whole = await run();
+      // Room for 3 sequences a chunk: chunks of 3, 3 and 1 rows.
+      const chunked = await run(3 * T * 2 * (cell === 'lstm' ? 8 : 6) * U * 4);
+      whole.forEach((expected, i) => assertClose(chunked[i], expected, `tensor ${i}`, 1e-5));
+      assert.throws(() => recurrentSequenceWebGpu(cell, x as tf.Tensor3D, directions, 16), /needs .* MiB a sequence, over this adapter's maxStorageBufferBindingSize/);
+      tf.dispose([x, ...params, probe]);
     });
     it(`${cell} bidirectional with initial states, batch 64 hidden 64`, async () => {
       await compareWithReference({ cell, direction: 'bidirectional', initialState: true, batch: 64, time: 4, inputSize: 12, units: 64, returnSequences: true, merge: 'concat' });
