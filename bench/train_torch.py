@@ -25,6 +25,7 @@ class BiLstmStack(nn.Module):
 
     def __init__(self, units, dense, activation=None, features=FEATURES, outputs=1):
         super().__init__()
+        self.features, self.outputs = features, outputs
         layers, width = [], features
         for u in units:
             layers.append(nn.LSTM(width, u, batch_first=True, bidirectional=True))
@@ -52,6 +53,7 @@ class Conv1dStack(nn.Module):
 
     def __init__(self, channels=64, layers=3):
         super().__init__()
+        self.features, self.outputs = FEATURES, 1
         convs, width = [], FEATURES
         for _ in range(layers):
             convs += [nn.Conv1d(width, channels, 3, padding=1), nn.ReLU()]
@@ -69,6 +71,7 @@ class EncoderBlock(nn.Module):
 
     def __init__(self, d_model=64, heads=4, ff=128):
         super().__init__()
+        self.features, self.outputs = FEATURES, 1
         self.embed = nn.Linear(FEATURES, d_model)
         self.block = nn.TransformerEncoderLayer(d_model, heads, ff, dropout=0.0, batch_first=True)
         self.out = nn.Linear(d_model, 1)
@@ -84,6 +87,7 @@ class LstmCnnTransformer(nn.Module):
 
     def __init__(self, width, lstm_blocks, lstm_units, lstm_ffn, kernels, heads, ffn, features):
         super().__init__()
+        self.features, self.outputs = features, 1
         self.inp = nn.Linear(features, width)
         self.lstms = nn.ModuleList(nn.LSTM(width, lstm_units, batch_first=True, bidirectional=True) for _ in range(lstm_blocks))
         self.ffns = nn.ModuleList(
@@ -149,12 +153,9 @@ def main():
     device = torch.device(args.device)
     build = SMALL_MODELS.get(args.model) if args.small else None
     model = (build or TORCH_MODELS[args.model])().to(device)
-    features = model.rnns[0].input_size if hasattr(model, 'rnns') else (
-        model.inp.in_features if hasattr(model, 'inp') else FEATURES)
-    outputs = model.head[-1].out_features if hasattr(model, 'head') else 1
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = (torch.rand(args.batch, SEQ, features) * 2 - 1).to(device)
-    y = (torch.rand(args.batch, SEQ, outputs) * 2 - 1).to(device)
+    x = (torch.rand(args.batch, SEQ, model.features) * 2 - 1).to(device)
+    y = (torch.rand(args.batch, SEQ, model.outputs) * 2 - 1).to(device)
     sync = torch.cuda.synchronize if args.device == 'cuda' else (lambda: None)
 
     def step():
