@@ -12,6 +12,8 @@ import { dense } from '../models/layers/dense.ts';
 import { recurrent } from '../models/recurrence/index.ts';
 import { conv1dIm2col } from '../models/layers/conv1d-im2col.ts';
 import { transformerEncoderLayer } from '../models/layers/transformer-encoder-layer.ts';
+import { getModel } from '../models/registry.ts';
+import { ROWS_PER_BREATH } from '../dataset/index.ts';
 
 export interface BenchCase {
   name: string;
@@ -27,6 +29,10 @@ export interface BenchCase {
   nativeLayers?: boolean;
   /** Timed batches (after warm-up); fewer for very slow cases. Default 8. */
   batches?: number;
+  /** Sequences a batch. Default 256. */
+  batch?: number;
+  /** The same structure at test size (bench:train --tiny, the device check's --cpu-check). */
+  buildSmall?(): tf.LayersModel;
 }
 
 const SEQUENCE: number[] = [80, 12];
@@ -127,5 +133,50 @@ BENCH_CASES.push(
     inputShape: SEQUENCE,
     torchName: 'transformer-block',
     nativeLayers: true,
+  },
+);
+
+/** Input widths of the kaggle preset's feature sets ('public', 'raw'), as features/ builds them. */
+const PUBLIC_FEATURES = 50;
+const RAW_FEATURES = 9;
+
+/** A registered model at its full (kaggle preset) size, and its small variant for --tiny. */
+function registered(name: string, features: number): Pick<BenchCase, 'build' | 'buildSmall' | 'inputShape'> {
+  const definition = getModel(name);
+  return {
+    build: () => definition.build(definition.defaults, features, 7),
+    buildSmall: () => definition.build(definition.small, features, 7),
+    inputShape: [ROWS_PER_BREATH, features],
+  };
+}
+
+// The kaggle preset's models at its batch sizes (pipeline/presets/kaggle.json).
+BENCH_CASES.push(
+  {
+    name: 'kaggle-bilstm',
+    description: "kaggle preset's bilstm: BiLSTM 1024/512/256/128 + Dense 128 selu + Dense 1, 50 features, batch 512",
+    ...registered('bilstm', PUBLIC_FEATURES),
+    torchName: 'kaggle-bilstm',
+    fusedRecurrence: true,
+    batch: 512,
+    batches: 3,
+  },
+  {
+    name: 'kaggle-lstm-raw',
+    description: "kaggle preset's lstm-raw: 4 x BiLSTM 512 + Dense 512 swish + Dense 2, 9 features, batch 512",
+    ...registered('lstm-raw', RAW_FEATURES),
+    torchName: 'kaggle-lstm-raw',
+    fusedRecurrence: true,
+    batch: 512,
+    batches: 3,
+  },
+  {
+    name: 'kaggle-lstm-cnn-transformer',
+    description: "kaggle preset's lstm-cnn-transformer (width 256, 3 BiLSTM 256 blocks, conv-transformer k 5/3/1), 50 features, batch 128",
+    ...registered('lstm-cnn-transformer', PUBLIC_FEATURES),
+    torchName: 'kaggle-lstm-cnn-transformer',
+    fusedRecurrence: true,
+    batch: 128,
+    batches: 3,
   },
 );

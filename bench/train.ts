@@ -1,16 +1,19 @@
 /**
  * Training throughput: sequences/second and peak RSS of one training batch loop, for every case of
  * bench/train-cases.ts on every backend present, fused recurrent cases once per recurrence path
- * (native kernels, tf ops), next to PyTorch (bench/train_torch.py, 1 thread) measured in the same
- * run when python3 can import torch.
+ * (native kernels, WGSL kernels, tf ops), next to PyTorch (bench/train_torch.py) measured in the
+ * same run when python3 can import torch: 1 CPU thread, or with --torch-device cuda on the GPU in
+ * fp32 with TF32 off and with TF32 on. On webgpu it also counts the GPU dispatches, queue submits
+ * and read-backs of one training batch.
  *
  *   npm run bench:train [-- --backends cpu,wasm --cases bilstm-fused --seconds 20 --batches 8]
+ *   --tiny: every case at its small size and batch 8, no tf-ops rows, PyTorch once a row, one
+ *           warm-up batch (a check that the bench runs, not a figure)
  *
  * Each case runs in its own child process so its peak RSS is its own. Protocol (both sides):
- * batch 256, MAE loss, Adam(1e-3), warm-up batches untimed, then up to --batches timed batches
- * or --seconds of them, whichever ends first (slow stock cases get fewer). Both sides also report
- * sequences per second of their own CPU time: on a shared machine that ratio is the steadier one.
- * Cases with native kernels (recurrent or conv/attention/LayerNorm layers) run once per path.
+ * the case's batch (256 unless it sets one), MAE loss, Adam(1e-3) (ours: the pipeline's training
+ * step and optimizer, models/training), warm-up batches untimed, then
+ * up to --batches timed batches or --seconds of them, whichever ends first (slow cases get fewer).
  */
 import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -20,14 +23,25 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { loadNativeKernels } from '../models/recurrence/native.ts';
-import { nativeKernelPath } from '../models/native/index.ts';
+import { countWebGpuDispatches } from '../models/recurrence/webgpu-dispatch-count.ts';
+import { AdamOptimizer } from '../models/training/index.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';
 
 const BATCH = 256;
+const TINY_BATCH = 8;
+/** Breaths a kaggle-preset epoch trains on: 75,450 training breaths, 9 of 10 folds. */
+const KAGGLE_EPOCH_BREATHS = Math.round((75_450 * 9) / 10);
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-interface Job { caseName: string; backend: BackendName; path: 'native' | 'ops' | null; batches: number; seconds: number; warmup: number }
-interface Measured { seqPerSec: number; seqPerCpuSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number }
+type Path = 'native' | 'webgpu' | 'ops';
+interface Job { caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean }
+interface Measured {
+  seqPerSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
+  /** webgpu only: what one training batch sent to the GPU. */
+  gpu?: { dispatches: number; submits: number; readbacks: number };
+  /** Probe only: the webgpu adapter. */
+  adapter?: string;
+}
 type ChildReply = { ok: true; result: Measured } | { ok: false; error: string };
 
 function randomBatch(shape: number[], seed: number): tf.Tensor {
@@ -38,41 +52,55 @@ function randomBatch(shape: number[], seed: number): tf.Tensor {
 
 /** Child side: one case, one backend, one path. */
 async function runChild(job: Job): Promise<Measured> {
-  // One switch for every native kernel: recurrent layers and the conv/attention/LayerNorm/Dense ones.
-  if (job.path) {
-    process.env.TIDAL_RECURRENCE = job.path;
-    process.env.TIDAL_LAYER_KERNELS = job.path;
-  }
+  if (job.path) process.env.TIDAL_RECURRENCE = job.path;
   await selectBackend(job.backend);
   const c = BENCH_CASES.find((k) => k.name === job.caseName);
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
-  const model = c.build();
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanAbsoluteError' });
-  const x = randomBatch([BATCH, ...c.inputShape], 1);
+  const model = job.tiny ? (c.buildSmall ?? c.build)() : c.build();
+  const batch = job.batch;
+  const x = randomBatch([batch, ...c.inputShape], 1);
   const outShape = (model.outputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
-  const y = randomBatch([BATCH, ...outShape], 2);
-  let loss = NaN;
-  const step = async () => {
-    const l = await model.trainOnBatch(x, y);
-    loss = Array.isArray(l) ? l[0] : l;
+  const y = randomBatch([batch, ...outShape], 2);
+  // The pipeline's training step (models/training/fit-fold.ts): gradients of every trainable
+  // variable, then its own Adam; the loss stays on the device until the timed batches are done.
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, variables);
+  let pending: tf.Tensor | null = null;
+  const step = () => {
+    pending?.dispose();
+    pending = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.abs(tf.sub(model.apply(x, { training: true }) as tf.Tensor, y))) as tf.Scalar, variables);
+      optimizer.apply(variables.map((v) => grads[v.name]), 1e-3);
+      return value;
+    });
   };
-  for (let i = 0; i < job.warmup; i++) await step();
+  let loss = NaN;
+  const readLoss = async () => {
+    loss = (await pending!.data())[0];
+  };
+  for (let i = 0; i < job.warmup; i++) {
+    step();
+    await readLoss();
+  }
+  const gpu = job.backend === 'webgpu' ? (await countWebGpuDispatches(step)).count : undefined;
+  if (gpu) await readLoss();
   const start = performance.now();
-  const cpuStart = process.cpuUsage();
   let n = 0;
+  // Batches are queued back to back; reading the last loss waits for all of them.
   while (n < job.batches && (n === 0 || performance.now() - start < job.seconds * 1000)) {
-    await step();
+    step();
     n++;
   }
+  await readLoss();
   const secs = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
   return {
-    seqPerSec: (n * BATCH) / secs,
-    seqPerCpuSec: (n * BATCH) / ((cpu.user + cpu.system) / 1e6),
+    seqPerSec: (n * batch) / secs,
     timedBatches: n,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     params: model.countParams(),
     finalLoss: loss,
+    ...(gpu ? { gpu: { dispatches: gpu.dispatches, submits: gpu.submits, readbacks: gpu.readbacks } } : {}),
   };
 }
 
@@ -99,20 +127,24 @@ function findTorchPython(): string | null {
   return null;
 }
 
-interface TorchMeasured { seqPerSec: number; seqPerCpuSec: number; peakRssMb: number }
+interface TorchRun { py: string; device: 'cpu' | 'cuda'; tf32: boolean; small: boolean }
 
-function runTorch(py: string, torchName: string, batches: number, seconds: number): TorchMeasured | string {
-  const r = spawnSync(py, [join(HERE, 'train_torch.py'), '--model', torchName, '--batch', String(BATCH), '--batches', String(batches), '--seconds', String(seconds)], {
+function runTorch(t: TorchRun, torchName: string, batch: number, batches: number, seconds: number): { seqPerSec: number; peakRssMb: number } | string {
+  const args = [join(HERE, 'train_torch.py'), '--model', torchName, '--batch', String(batch), '--batches', String(batches),
+    '--seconds', String(seconds), '--device', t.device, ...(t.tf32 ? ['--tf32'] : []), ...(t.small ? ['--small'] : [])];
+  const r = spawnSync(t.py, args, {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
   });
   if (r.status !== 0) return `train_torch.py failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seq_per_sec: number; seq_per_cpu_sec: number; peak_rss_mb: number };
-  return { seqPerSec: out.seq_per_sec, seqPerCpuSec: out.seq_per_cpu_sec, peakRssMb: out.peak_rss_mb };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seq_per_sec: number; peak_rss_mb: number };
+  return { seqPerSec: out.seq_per_sec, peakRssMb: out.peak_rss_mb };
 }
 
+/** null when `backend` loads (logging its adapter), else why not. */
 async function probeBackend(backend: BackendName): Promise<string | null> {
-  const reply = await runInChild({ caseName: '', backend, path: null, batches: 0, seconds: 0, warmup: 0 });
+  const reply = await runInChild({ caseName: '', backend, path: null, batch: 0, batches: 0, seconds: 0, warmup: 0, tiny: false });
+  if (reply.ok && reply.result.adapter) console.log(`${backend} adapter: ${reply.result.adapter}`);
   return reply.ok ? null : reply.error;
 }
 
@@ -123,13 +155,25 @@ async function main(): Promise<void> {
       cases: { type: 'string' },
       seconds: { type: 'string', default: '10' },
       batches: { type: 'string', default: '6' },
+      'torch-device': { type: 'string', default: 'cpu' },
+      tiny: { type: 'boolean', default: false },
+      // Sequences a batch on cpu/wasm for the cases with their own (large) batch: a core's
+      // sequences/s hardly depends on it, and a kaggle-size batch takes minutes there.
+      'cpu-batch': { type: 'string' },
+      // Only these recurrence paths (webgpu, native, ops) for the fused cases; default all.
+      paths: { type: 'string' },
     },
   });
+  const onlyPaths = values.paths?.split(',');
+  const cpuBatch = values['cpu-batch'] === undefined ? null : Number(values['cpu-batch']);
+  const tiny = values.tiny!;
+  const torchDevice = values['torch-device'];
+  if (torchDevice !== 'cpu' && torchDevice !== 'cuda') throw new Error(`--torch-device must be 'cpu' or 'cuda', got '${torchDevice}'`);
   const seconds = Number(values.seconds);
   const maxBatches = Number(values.batches);
   const wanted = values.cases?.split(',');
   const cases: BenchCase[] = BENCH_CASES.filter((c) => !wanted || wanted.includes(c.name));
-  console.log(`bench:train  ${new Date().toISOString()}  batch ${BATCH}, MAE, Adam; up to ${maxBatches} timed batches / ${seconds} s a case`);
+  console.log(`bench:train  ${new Date().toISOString()}  ${tiny ? `--tiny: small models, batch ${TINY_BATCH}` : `batch ${BATCH} unless the case sets one`}, MAE, Adam; up to ${maxBatches} timed batches / ${seconds} s a case`);
 
   const backends: BackendName[] = [];
   for (const b of values.backends!.split(',') as BackendName[]) {
@@ -138,52 +182,83 @@ async function main(): Promise<void> {
     else backends.push(b);
   }
   const native = loadNativeKernels();
-  console.log(native ? `native kernels: ${nativeKernelPath()}` : 'native kernels: not built (native rows skipped)');
+  console.log(native ? `native recurrence kernels: ${native.name}` : 'native recurrence kernels: not built (native rows skipped)');
 
   const py = findTorchPython();
   if (!py) console.log('PyTorch: python3 cannot import torch, ratios skipped');
+  // On the GPU, PyTorch in fp32 with TF32 off (the reference) and with TF32 on.
+  const torchRuns: TorchRun[] = !py ? [] : torchDevice === 'cuda'
+    ? [{ py, device: 'cuda', tf32: false, small: tiny }, { py, device: 'cuda', tf32: true, small: tiny }]
+    : [{ py, device: 'cpu', tf32: false, small: tiny }];
+  const torchLabels = torchRuns.map((t) => (t.device === 'cuda' ? `PyTorch cuda ${t.tf32 ? 'TF32' : 'fp32'}` : 'PyTorch cpu 1 thread'));
   const torchNotes = new Set<string>();
+  // A GPU is not shared with the other rows' work: PyTorch there is timed once a case.
+  const cudaTimes = new Map<string, ReturnType<typeof runTorch>>();
 
   const rows: string[][] = [];
   for (const backend of backends) {
     for (const c of cases) {
-      const paths: ('native' | 'ops' | null)[] = !c.fusedRecurrence && !c.nativeLayers
+      const onCpu = backend === 'cpu' || backend === 'wasm';
+      const batch = tiny ? TINY_BATCH : c.batch && onCpu && cpuBatch ? cpuBatch : c.batch ?? BATCH;
+      const paths: (Path | null)[] = !c.fusedRecurrence
         ? [null]
-        : [...(native && (backend === 'cpu' || backend === 'wasm') ? (['native'] as const) : []), 'ops'];
-      for (const path of paths) {
-        // PyTorch right before and right after each row, so both sides see the same load on this
-        // shared machine; the faster PyTorch figure is kept (the ratio errs low, not high).
-        const torchRun = () => (py && c.torchName ? runTorch(py, c.torchName, maxBatches, seconds) : null);
-        const before = torchRun();
+        : backend === 'webgpu'
+          ? ['webgpu', ...(c.batch || tiny ? [] : (['ops'] as const))]
+          : [...(native && onCpu ? (['native'] as const) : []), ...(c.batch || tiny ? [] : (['ops'] as const))];
+      for (const path of paths.filter((p) => !onlyPaths || p === null || onlyPaths.includes(p))) {
+        // On the CPU, PyTorch right before and right after each row, so both sides see the same
+        // load on a shared machine; the faster PyTorch figure is kept (the ratio errs low, not high).
+        const torchBatch = tiny ? TINY_BATCH : c.batch ?? BATCH;
+        const torchOnce = (t: TorchRun) => {
+          if (!c.torchName) return null;
+          const key = `${c.name} ${t.tf32}`;
+          if (t.device === 'cuda' && cudaTimes.has(key)) return cudaTimes.get(key)!;
+          const r = runTorch(t, c.torchName, torchBatch, maxBatches, seconds);
+          if (t.device === 'cuda') cudaTimes.set(key, r);
+          return r;
+        };
+        const before = torchRuns.map((t) => (tiny || t.device === 'cuda' ? null : torchOnce(t)));
         const batches = Math.min(maxBatches, c.batches ?? maxBatches);
-        const reply = await runInChild({ caseName: c.name, backend, path, batches, seconds, warmup: c.batches && c.batches < 4 ? 1 : 2 });
-        const after = torchRun();
-        for (const ref of [before, after]) if (typeof ref === 'string') torchNotes.add(`PyTorch ${c.torchName}: ${ref}`);
-        const refs = [before, after].filter((r): r is TorchMeasured => r !== null && typeof r !== 'string');
-        const refOk = refs.sort((a, b) => b.seqPerSec - a.seqPerSec)[0];
-        const refCpu = refs.map((r) => r.seqPerCpuSec).sort((a, b) => b - a)[0];
+        const reply = await runInChild({ caseName: c.name, backend, path, batch, batches, seconds, warmup: tiny || (c.batches && c.batches < 4) ? 1 : 2, tiny });
+        const refs = torchRuns.map((t, i) => {
+          const all = [before[i], torchOnce(t)].filter((r) => r !== null);
+          for (const r of all) if (typeof r === 'string') torchNotes.add(`${torchLabels[i]} ${c.torchName}: ${r}`);
+          return all.filter((r): r is { seqPerSec: number; peakRssMb: number } => typeof r !== 'string')
+            .sort((p, q) => q.seqPerSec - p.seqPerSec)[0];
+        });
+        const kaggleEpoch = c.name.startsWith('kaggle-') && reply.ok ? (KAGGLE_EPOCH_BREATHS / reply.result.seqPerSec).toFixed(0) : '-';
+        const gpu = reply.ok && reply.result.gpu ? `${reply.result.gpu.dispatches} / ${reply.result.gpu.submits} / ${reply.result.gpu.readbacks}` : '-';
         const row = reply.ok
-          ? [c.name, backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
-            String(reply.result.timedBatches), refOk ? refOk.seqPerSec.toFixed(0) : '-',
-            refOk ? (reply.result.seqPerSec / refOk.seqPerSec).toFixed(3) : '-',
-            reply.result.seqPerCpuSec.toFixed(1), refCpu ? refCpu.toFixed(0) : '-',
-            refCpu ? (reply.result.seqPerCpuSec / refCpu).toFixed(3) : '-']
-          : [c.name, backend, path ?? '-', `error: ${reply.error}`, '', '', '', '', '', '', ''];
+          ? [c.name, String(batch), backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
+            String(reply.result.timedBatches), gpu,
+            ...refs.flatMap((r) => [r ? r.seqPerSec.toFixed(0) : '-', r ? (reply.result.seqPerSec / r.seqPerSec).toFixed(3) : '-']),
+            kaggleEpoch]
+          : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', ...torchRuns.flatMap(() => ['', '']), ''];
         rows.push(row);
         console.log(row.join('\t'));
       }
     }
   }
-  console.log('\n| case | backend | path | seq/s | peak RSS MB | timed batches | PyTorch seq/s | ours / PyTorch | seq/CPU-s | PyTorch seq/CPU-s | ours / PyTorch (CPU) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  const header = ['case', 'batch', 'backend', 'path', 'seq/s', 'peak RSS MB', 'timed batches', 'GPU dispatches / submits / read-backs a batch',
+    ...torchLabels.flatMap((l) => [`${l} seq/s`, `ours / ${l}`]), `kaggle epoch s (${KAGGLE_EPOCH_BREATHS} breaths)`];
+  console.log(`\n| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   for (const note of torchNotes) console.log(note);
+  // The issue's other ratio: the WGSL path against one core with the native kernels.
+  for (const c of cases) {
+    const seqPerSec = (backend: string, path: string) => Number(rows.find((r) => r[0] === c.name && r[2] === backend && r[3] === path)?.[4]);
+    const ratio = seqPerSec('webgpu', 'webgpu') / seqPerSec('wasm', 'native');
+    if (Number.isFinite(ratio)) console.log(`${c.name}: webgpu (WGSL) / wasm one core (native) = ${ratio.toFixed(2)}x`);
+  }
 }
 
 if (process.argv[2] === '--child') {
   const job = JSON.parse(process.argv[3]) as Job;
   const reply: ChildReply = await (job.caseName === ''
-    ? selectBackend(job.backend).then(() => ({ ok: true as const, result: { seqPerSec: 0, seqPerCpuSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0 } }))
+    ? selectBackend(job.backend).then((choice) => ({
+      ok: true as const, result: { seqPerSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, adapter: choice.adapter },
+    }))
     : runChild(job).then((result) => ({ ok: true as const, result })))
     .catch((err: Error) => ({ ok: false as const, error: err.message.split('\n')[0] }));
   process.send!(reply);

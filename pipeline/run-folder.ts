@@ -4,6 +4,7 @@
  */
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { RunCatalog, writeFileAtomic } from '../core/index.ts';
+import type { KernelPaths } from '../models/index.ts';
 
 /** What stages/STAGE.json holds: the key the stage ran under and what it produced. */
 export interface StageRecord<Result = unknown> {
@@ -18,8 +19,10 @@ export interface Manifest {
   tfjs: string;
   backend?: string;
   backendTried?: { name: string; error?: string }[];
-  /** The recurrent kernels' path on this backend (native ISA, tf ops). */
-  kernels?: string;
+  /** The webgpu adapter, when the backend is webgpu. */
+  adapter?: string;
+  /** The kernels the backend runs (recurrent and other layers). */
+  kernels?: KernelPaths;
   seed?: number;
   /** Input files as given (for `tidal submit`), and the SHA-256 of their bytes. */
   inputs: Record<string, string>;

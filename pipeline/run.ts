@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../core/index.ts';
-import { selectBackend } from '../models/index.ts';
+import { kernelPaths, selectBackend } from '../models/index.ts';
 import type { RunConfig } from './config.ts';
 import { planRun, type RunPlan } from './plan.ts';
 import { RunFolder } from './run-folder.ts';
@@ -72,20 +72,24 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary | nul
   try {
     writeFileAtomic(run.catalog.config, `${JSON.stringify(config, null, 2)}\n`);
     const backend = await selectBackend(config.backend);
+    const kernels = kernelPaths();
     const prior = run.readManifest();
     run.writeManifest({
       ...versions(),
       node: process.version,
       backend: backend.name,
       backendTried: backend.tried,
+      adapter: backend.adapter,
+      kernels,
       seed: config.seed,
       inputs: {},
       inputHashes: {},
       stages: prior?.stages ?? {},
       metrics: prior?.metrics ?? {},
     });
-    print(`run ${config.name} -> ${run.dir} (backend ${backend.name})`);
-    return await runStages({ run, plan, backend, print, tty: options.tty, memo: new Map() }, options.until, started);
+    const adapter = backend.adapter ? `, adapter ${backend.adapter}` : '';
+    print(`run ${config.name} -> ${run.dir} (backend ${backend.name}${adapter}; kernels: recurrent ${kernels.recurrence}, layers ${kernels.layers})`);
+    return await runStages({ run, plan, backend, kernels, print, tty: options.tty, memo: new Map() }, options.until, started);
   } catch (err) {
     // The log is the run's record: it ends with why the run stopped.
     run.log(`error: ${(err as Error).message}`);

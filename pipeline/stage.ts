@@ -5,7 +5,7 @@
  * there, and otherwise runs it, times it and records key, seconds and result (manifest included).
  */
 import { hashJson } from '../core/index.ts';
-import type { BackendChoice } from '../models/index.ts';
+import type { BackendChoice, KernelPaths } from '../models/index.ts';
 import type { RunPlan } from './plan.ts';
 import type { RunFolder } from './run-folder.ts';
 
@@ -13,6 +13,7 @@ export interface StageContext {
   run: RunFolder;
   plan: RunPlan;
   backend: BackendChoice;
+  kernels: KernelPaths;
   /** A summary line for the terminal and log.txt. */
   print(line: string): void;
   /** Progress bars (true) or plain lines (false); default: bars when stdout is a terminal. */

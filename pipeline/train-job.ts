@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { RunCatalog, writeFileAtomic, type JobFiles } from '../core/index.ts';
 import { applyScaler, fitScaler, readLayoutArrow, writeScaler, type ScalerKind } from '../features/index.ts';
 import { foldBreathIndices, readFoldsCsv } from '../folds/index.ts';
-import { selectBackend, type BackendName } from '../models/backend.ts';
+import { kernelPaths, selectBackend, type BackendName, type KernelPaths } from '../models/index.ts';
 import { getModel } from '../models/registry.ts';
 import { fitFold, resolveRecipe, type RecipeInput } from '../models/training/index.ts';
 import { writeJobHistory } from './job-history.ts';
@@ -30,6 +30,8 @@ export interface TrainJobSpec {
   scaler: ScalerKind;
   seed: number;
   backend: BackendName;
+  /** The kernels the job must train with (part of its key: they differ in the last bits). */
+  kernels: KernelPaths;
 }
 
 export interface TrainJobResult {
@@ -73,6 +75,13 @@ export async function runTrainJob(
   writeFileAtomic(job.key, spec.key);
 
   await selectBackend(spec.backend);
+  const kernels = kernelPaths();
+  if (kernels.recurrence !== spec.kernels.recurrence || kernels.layers !== spec.kernels.layers) {
+    throw new Error(
+      `this process would train ${spec.modelId} fold ${spec.fold} with kernels ${JSON.stringify(kernels)}, but the run's key was made for ` +
+        `${JSON.stringify(spec.kernels)}: run it where the same native build and backend are present (or rerun the run here)`,
+    );
+  }
   const trainFeatures = join(catalog.cacheDir, spec.trainFeatures);
   const [{ layout: train }, { layout: test }] = await Promise.all([readLayoutArrow(trainFeatures), readLayoutArrow(join(catalog.cacheDir, spec.testFeatures))]);
   if (!train.target) throw new Error(`${trainFeatures}: the training layout has no target`);

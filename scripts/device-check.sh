@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# GPU device check: training throughput of the reference BiLSTM on the webgpu backend (Dawn over
-# Vulkan) next to wasm/cpu with the native kernels, on a GPU machine that has no network and gets
-# only the git working tree plus the carried, git-ignored .device/ folder.
+# GPU device check, on a GPU machine that has no network and gets only the git working tree plus
+# the carried, git-ignored .device/ folder: the WebGPU kernel tests (WGSL LSTM/GRU against the
+# float64 reference) on the real GPU, then training throughput of the reference BiLSTM and the
+# kaggle preset's three models on webgpu (Dawn over Vulkan), on wasm with the native kernels (one
+# core) and in PyTorch on the same GPU (fp32, TF32 off and on): one table, with GPU dispatches
+# per batch and the kaggle epoch time that follows.
 #
-#   bash scripts/device-check.sh --prepare   here, with network: builds .device/ (a slim copy of
-#                                            node_modules with the optional webgpu packages, and
-#                                            the Vulkan loader .debs); under 60 MiB
-#   bash scripts/device-check.sh             on the GPU machine, from the repo root: every line also
-#                                            goes to $OUT/device-check.log; under 6 minutes
+#   bash scripts/device-check.sh --prepare    here, with network: builds .device/ (a slim copy of
+#                                             node_modules with the optional webgpu packages, and
+#                                             the Vulkan loader .debs); under 60 MiB
+#   bash scripts/device-check.sh              on the GPU machine, from the repo root: every line also
+#                                             goes to $OUT/device-check.log; under 8 minutes
+#   bash scripts/device-check.sh --cpu-check  here, without a GPU: the same steps on Dawn's CPU
+#                                             adapter (llvmpipe) with the local node_modules, small
+#                                             models and PyTorch on the CPU: proves the script runs
 set -uo pipefail
 
 DEVICE=.device
@@ -62,12 +68,16 @@ if [ "${1:-}" = --prepare ]; then
   exit 0
 fi
 
+CPU_CHECK=0
+[ "${1:-}" = --cpu-check ] && CPU_CHECK=1
+
 OUT=${OUT:-$DEVICE/out}
 mkdir -p "$OUT"
 exec > >(tee "$OUT/device-check.log") 2>&1
 tee_pid=$!
 
-BUDGET=345 # seconds for the whole check; each step gets at most what is left
+BUDGET=465 # seconds for the whole check (under 8 minutes); each step gets at most what is left
+((CPU_CHECK)) && BUDGET=900 # llvmpipe compiles and runs shaders on a loaded CPU
 # Runs "$@" under a time limit: min(cap, what is left of BUDGET).
 step() {
   local cap=$1
@@ -85,11 +95,18 @@ step() {
   return "$rc"
 }
 
-echo "== device check $(date -u +%FT%TZ)"
-[ -d "$DEVICE/node_modules" ] || { echo "$DEVICE/node_modules missing: carry $DEVICE (built by --prepare)"; exit 1; }
+echo "== device check $(date -u +%FT%TZ)$( ((CPU_CHECK)) && echo ' (--cpu-check: CPU adapter, small models)')"
+if ((!CPU_CHECK)); then
+  [ -d "$DEVICE/node_modules" ] || { echo "$DEVICE/node_modules missing: carry $DEVICE (built by --prepare)"; exit 1; }
+elif [ ! -d node_modules/webgpu ] || [ ! -d node_modules/@tensorflow/tfjs-backend-webgpu ]; then
+  echo 'install the webgpu packages first: npm install --no-save webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0'
+  exit 1
+fi
 
 # 1. Vulkan loader (and EGL/GLES) from the carried .debs.
-if [ "$(id -u)" = 0 ]; then
+if ((CPU_CHECK)); then
+  echo 'cpu check: system EGL/GLES (Mesa) as installed'
+elif [ "$(id -u)" = 0 ]; then
   for f in "$DEVICE"/debs/*.deb; do dpkg -x "$f" /; done
   ldconfig
 else
@@ -112,7 +129,11 @@ ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.
 ldconfig -p | grep -E 'libvulkan\.so|libGLX_nvidia|libEGL_nvidia' | head -5
 
 # 4. Native kernels, rebuilt for this CPU (-march=native); without them the native rows are skipped.
-step 90 node scripts/build-native.js
+if ((CPU_CHECK)) && [ -f native/build/Release/tidal_recurrence.node ]; then
+  echo 'cpu check: native kernels already built here'
+else
+  step 90 node scripts/build-native.js
+fi
 if [ ! -f native/build/Release/tidal_recurrence.node ]; then
   echo 'native kernels not built: TIDAL_NO_NATIVE=1'
   export TIDAL_NO_NATIVE=1
@@ -127,7 +148,7 @@ probe() {
 }
 adapter=$(probe 2>&1 | grep -v -e '^Warning: ' -e 'artificially reduced' -e '^ - While' -e '^    at ' -e '^$')
 echo "$adapter"
-if ! grep -q 'webgpu adapter: .* via vulkan$' <<<"$adapter"; then
+if ((!CPU_CHECK)) && ! grep -q 'webgpu adapter: .* via vulkan$' <<<"$adapter"; then
   icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   [ -f "$icd" ] || icd=$(timeout 10 find /usr /etc /opt -name 'nvidia_icd*.json' 2>/dev/null | head -1)
   if [ -n "$icd" ] && [ -f "$icd" ]; then
@@ -139,22 +160,28 @@ if ! grep -q 'webgpu adapter: .* via vulkan$' <<<"$adapter"; then
   fi
 fi
 
-# 6. Backend tests on this machine (webgpu LSTM forward/backward against cpu).
-step 60 node scripts/run-tests.js test/models/backend
+# 6. Kernel tests on this machine's adapter: the backend's own tests, and the WGSL LSTM/GRU
+#    forward and gradients against the float64 reference (every direction, initial states,
+#    batch 3 / hidden 5 and batch 64 / hidden 64).
+step 150 node scripts/run-tests.js test/models/backend test/models/webgpu-recurrence
+tests_rc=$?
 
-# 7. Throughput: the reference BiLSTM (2 x BiLSTM 64 + Dense 32 + Dense 1, batch 256, T 80):
-#    fused layer on webgpu, then on wasm and cpu (native, then tf-ops path), then the stock
-#    tfjs-layers stack on webgpu.
+# 7. Throughput, one table: the reference BiLSTM (2 x BiLSTM 64 + Dense 32 + Dense 1, batch 256,
+#    T 80, 12 features) and the kaggle preset's bilstm (batch 512), lstm-raw (batch 512) and
+#    lstm-cnn-transformer (batch 128); on webgpu (WGSL kernels), on wasm with the native kernels
+#    (one core; the kaggle models at batch 8 there, a core's seq/s hardly depends on it), and
+#    PyTorch on this GPU in fp32 with TF32 off and on (timed once a case). Building a kaggle
+#    model takes tens of seconds of CPU (seeded orthogonal init of the 1024-wide kernels).
 #    Node directly rather than npm: a bare GPU machine may have node (carried) but no npm.
-bench() {
-  local cap=$1
-  shift
-  step "$cap" node --import tsx bench/train.ts "$@"
-}
-bench 100 --backends webgpu --cases bilstm-fused --seconds 15 --batches 8
-bench 110 --backends wasm,cpu --cases bilstm-fused --seconds 10 --batches 4
-bench 80 --backends webgpu --cases bilstm-stock --seconds 15 --batches 2
+CASES=bilstm-fused,kaggle-bilstm,kaggle-lstm-raw,kaggle-lstm-cnn-transformer
+if ((CPU_CHECK)); then
+  step 700 node --import tsx bench/train.ts --backends webgpu,wasm --cases "$CASES" --tiny --seconds 1 --batches 1 --torch-device cpu
+else
+  step 330 node --import tsx bench/train.ts --backends webgpu,wasm --cases "$CASES" --paths webgpu,native --cpu-batch 8 --seconds 8 --batches 4 --torch-device cuda
+fi
+bench_rc=$?
 
-echo "== done in ${SECONDS}s"
+echo "== kernel tests rc=$tests_rc, bench rc=$bench_rc; done in ${SECONDS}s"
 exec >&- 2>&-
 wait "$tee_pid"
+((tests_rc == 0 && bench_rc == 0))

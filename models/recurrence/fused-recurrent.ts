@@ -12,7 +12,8 @@
  *   [x, h0, c0] (LSTM) or [x, h0] (GRU), one such group a direction (forward first), each state
  *   [batch, units]. A "conditional initial state" from static per-breath inputs is then a Dense
  *   layer on those inputs feeding these states; without it states start at zero.
- * - Computation path: native kernels on cpu/wasm when built, else tf ops (recurrence-path.ts).
+ * - Computation path: WGSL kernels on webgpu, native kernels on cpu/wasm when built, else tf ops
+ *   (recurrence-path.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
@@ -22,6 +23,7 @@ import { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } fr
 import { loadNativeKernels } from './native.ts';
 import { recurrencePath } from './recurrence-path.ts';
 import { glorotUniform, orthogonal } from './seeded-init.ts';
+import { recurrentSequenceWebGpu } from './webgpu-sequence.ts';
 
 export type RecurrentCell = 'lstm' | 'gru';
 export type RecurrentDirection = 'forward' | 'reverse' | 'bidirectional';
@@ -136,6 +138,7 @@ export class FusedRecurrent extends tf.layers.Layer {
         recurrentKernel: d.recurrentKernel.read() as tf.Tensor2D,
         bias: d.bias.read() as tf.Tensor1D,
       }));
+      if (path === 'webgpu') return this.mergeWebGpu(x, perDirection);
       if (kernels && perDirection.length === 2 && this.returnSequences) {
         return bidirectionalSequenceNative(kernels, this.cell, this.merge, x, perDirection[0], perDirection[1]);
       }
@@ -155,6 +158,22 @@ export class FusedRecurrent extends tf.layers.Layer {
       if (outs.length === 1) return outs[0];
       return this.merge === 'sum' ? tf.add(outs[0], outs[1]) : tf.concat(outs, -1);
     });
+  }
+
+  /** All directions in one WGSL sequence op ([B, T, D*U], concat order), then merge / last step. */
+  private mergeWebGpu(x: tf.Tensor3D, perDirection: { states: tf.Tensor2D[]; kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; bias: tf.Tensor1D }[]): tf.Tensor {
+    const [batch, time] = x.shape;
+    const U = this.units;
+    const seq = recurrentSequenceWebGpu(this.cell, x, perDirection.map((p, di) => ({ ...p, reverse: this.directions[di].reverse })));
+    if (this.returnSequences) {
+      const summed = this.directions.length === 2 && this.merge === 'sum';
+      return summed ? tf.sum(tf.reshape(seq, [batch, time, 2, U]), 2) : seq;
+    }
+    // Each direction's last processed step.
+    const outs = this.directions.map((d, di) =>
+      tf.reshape(tf.slice(seq, [0, d.reverse ? 0 : time - 1, di * U], [batch, 1, U]), [batch, U]));
+    if (outs.length === 1) return outs[0];
+    return this.merge === 'sum' ? tf.add(outs[0], outs[1]) : tf.concat(outs, -1);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

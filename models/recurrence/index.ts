@@ -4,6 +4,11 @@ export type { FusedRecurrentArgs, RecurrentCell, RecurrentDirection } from './fu
 export { lstmSequenceOps } from './lstm-ops.ts';
 export { gruSequenceOps } from './gru-ops.ts';
 export { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } from './native-sequence.ts';
-export { recurrencePath } from './recurrence-path.ts';
+export { recurrenceKernelName, recurrencePath } from './recurrence-path.ts';
 export { loadNativeKernels, nativeKernelsStatus } from './native.ts';
 export type { RecurrencePath } from './recurrence-path.ts';
+export { recurrentSequenceWebGpu } from './webgpu-sequence.ts';
+export type { WebGpuDirection } from './webgpu-sequence.ts';
+export type { WebGpuBackendLike, WebGpuProgram } from './webgpu-programs.ts';
+export { countWebGpuDispatches } from './webgpu-dispatch-count.ts';
+export type { DispatchCount } from './webgpu-dispatch-count.ts';

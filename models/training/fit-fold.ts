@@ -93,6 +93,8 @@ function assignAll(variables: tf.Variable[], values: Float32Array[], what: strin
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape, v.dtype))));
 }
 
+const LOSS_READ_EVERY = 16;
+
 /** Everything one fold's training holds while it runs. */
 interface FoldSession {
   recipe: TrainingRecipe;
@@ -183,6 +185,15 @@ async function trainEpoch(session: FoldSession, data: FoldData, trainIdx: ArrayL
   const order = epochOrder(trainIdx, seed, epoch);
   const rng = createRng(seed, 'augment', epoch);
   let lossSum = 0;
+  // Batch losses stay on the device and are read LOSS_READ_EVERY at a time: a read waits for the
+  // GPU to drain, and on webgpu the next batch is then recorded while nothing runs.
+  let unread: tf.Tensor[] = [];
+  const readLosses = async () => {
+    const values = tf.stack(unread);
+    for (const v of await values.data()) lossSum += v;
+    tf.dispose([values, ...unread]);
+    unread = [];
+  };
   for (let s = 0; s < steps; s++) {
     const ids = order.subarray(s * recipe.batchSize, Math.min(nTrain, (s + 1) * recipe.batchSize));
     const n = ids.length;
@@ -207,8 +218,8 @@ async function trainEpoch(session: FoldSession, data: FoldData, trainIdx: ArrayL
       optimizer.apply(ordered, lr);
       return value;
     });
-    lossSum += (await value.data())[0];
-    value.dispose();
+    unread.push(value);
+    if (unread.length === LOSS_READ_EVERY || s === steps - 1) await readLosses();
     for (const w of model.trainableWeights) {
       const constraint = w.constraint;
       if (constraint) {

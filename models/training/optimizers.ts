@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from './recipe.ts';
+import { adamUpdateWebGpu } from './webgpu-adam.ts';
 
 export interface OptimizerState {
   step: number;
@@ -35,6 +36,11 @@ export class AdamOptimizer {
     const c1 = 1 - beta1 ** t;
     const c2 = 1 - beta2 ** t;
     const decay = this.config.kind === 'adamw' ? 1 - lr * this.config.weightDecay : 1;
+    if (tf.getBackend() === 'webgpu') {
+      this.variables.forEach((w, i) => adamUpdateWebGpu(w, this.m[i], this.v[i], grads[i], { beta1, beta2, epsilon, c1, c2, lr, decay }));
+      this.step = t;
+      return;
+    }
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];

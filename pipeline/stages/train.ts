@@ -49,6 +49,7 @@ export async function planJobs(input: TrainInput, ctx: StageContext): Promise<Tr
         scaler: config.scaler,
         seed: deriveSeed(config.seed, 'model', model.id, 'fold', fold),
         backend: ctx.backend.name,
+        kernels: ctx.kernels,
       };
       const key = hashJson({
         ...spec,

@@ -97,13 +97,13 @@ describe('selectBackend: cpu and wasm', () => {
   });
 
   it('rejects an unknown name and a named backend that cannot load, naming it', async () => {
-    await assert.rejects(selectBackend('metal' as 'cpu'), /unknown backend 'metal'.*tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
+    await assert.rejects(selectBackend('metal' as 'cpu'), /unknown backend 'metal'.*tensorflow-gpu, webgpu, tensorflow, wasm, cpu/);
     if (!installed('@tensorflow/tfjs-node')) {
       await assert.rejects(selectBackend('tensorflow'), /backend 'tensorflow' is not available: .*@tensorflow\/tfjs-node/);
     }
   });
 
-  it("'auto' tries tensorflow-gpu, tensorflow, webgpu, wasm, cpu in order and keeps the first that loads", async () => {
+  it("'auto' tries tensorflow-gpu, webgpu, tensorflow, wasm, cpu in order and keeps the first that loads", async () => {
     const choice = await selectBackend('auto');
     const names = choice.tried.map((t) => t.name);
     assert.deepEqual(names, BACKEND_NAMES.slice(0, names.length));
@@ -140,12 +140,12 @@ describe('selectBackend: webgpu', { skip: skipWebGpu }, () => {
     assert.match(webgpu?.error ?? '', /CPU rasteriser, llvmpipe.*--backend webgpu/);
   });
 
-  it('fused bidirectional LSTM: forward and backward on webgpu match cpu (tf-ops path)', async () => {
+  it('fused bidirectional LSTM: forward and backward on webgpu (WGSL path) match cpu (tf-ops path)', async () => {
     const saved = process.env.TIDAL_RECURRENCE;
     try {
       const cpu = await lstmOutputAndGrads('cpu');
       const gpu = await lstmOutputAndGrads('webgpu');
-      assert.equal(gpu.path, 'ops');
+      assert.equal(gpu.path, 'webgpu');
       assert.equal(gpu.values.length, cpu.values.length);
       for (let i = 0; i < cpu.values.length; i++) {
         const diff = maxRelativeDiff(gpu.values[i], cpu.values[i]);
@@ -162,7 +162,7 @@ describe('selectBackend: webgpu', { skip: skipWebGpu }, () => {
  * Output of a seeded bidirectional LSTM on the simulated breaths and the gradients of a weighted
  * sum of it with respect to the inputs and every weight, read back as Float32Arrays.
  * On cpu the ops path is forced (the native kernels would also run there); on webgpu the layer
- * picks its path itself, which must be ops.
+ * picks its path itself, which must be the WGSL kernels.
  */
 async function lstmOutputAndGrads(backend: 'cpu' | 'webgpu') {
   await selectBackend(backend);

@@ -1,0 +1,26 @@
+// Whether the webgpu tests can run here: the optional packages and a Dawn adapter (a GPU, or
+// Mesa's llvmpipe through EGL/GLES). Returns false, or the one line a skip prints.
+import { createRequire } from 'node:module';
+import { WEBGPU_INSTALL, selectBackend } from '../../models/backend.ts';
+
+const require = createRequire(import.meta.url);
+
+function installed(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function webgpuSkipReason(): Promise<false | string> {
+  if (!installed('webgpu') || !installed('@tensorflow/tfjs-backend-webgpu')) return `webgpu packages not installed (${WEBGPU_INSTALL})`;
+  try {
+    await selectBackend('webgpu');
+    await selectBackend('cpu');
+    return false;
+  } catch (err) {
+    return `no WebGPU adapter (apt-get install libegl1 libegl-mesa0 libgles2 mesa-vulkan-drivers libvulkan1): ${(err as Error).message.split('\n')[0]}`;
+  }
+}
