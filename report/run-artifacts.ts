@@ -100,6 +100,10 @@ export async function readRunArtifacts(runDirInput: string): Promise<RunArtifact
   const catalog = new RunCatalog(runDirInput);
   const runDir = catalog.dir;
   const { json: manifestJson, manifest } = readRunManifest(runDir);
+  // The report cannot show its own stage's timing, so it shows none: `tidal report` then writes the
+  // same bytes as the run's report stage did.
+  delete manifest.stages.report;
+  delete (manifestJson.stages as Record<string, unknown> | undefined)?.report;
   const configPath = catalog.config;
   const configJson = readJson(configPath, 'the run folder has no resolved config');
   const config = parse(ConfigSchema, configJson, configPath);

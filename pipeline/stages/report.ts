@@ -53,7 +53,7 @@ export function summaryLines(input: ReportInput, blendMethod: string, paths: { s
     lines.push(`test inspiratory MAE: submission ${fmt(submitted.testMae)}, per-(R, C, time) baseline ${fmt(submitted.baselineTestMae)} (${versus} than the baseline)`);
   }
   lines.push(`submission: ${paths.submission}`);
-  lines.push(`report: ${pathToFileURL(paths.htmlReport).href}`);
   lines.push(`run folder: ${paths.runDir} (${seconds.toFixed(0)} s)`);
+  lines.push(`report: ${pathToFileURL(paths.htmlReport).href}`);
   return lines;
 }
