@@ -1,7 +1,8 @@
 /**
  * Training throughput: sequences/second and peak RSS of one training batch loop, for every case of
  * bench/train-cases.ts on every backend present, fused recurrent cases once per recurrence path
- * (native kernels, WGSL kernels, tf ops), next to PyTorch (bench/train_torch.py) measured in the
+ * (native kernels, WGSL kernels, tf ops) and cases with native conv/attention/LayerNorm layers once
+ * per layer path (native kernels, tf ops), next to PyTorch (bench/train_torch.py) measured in the
  * same run when python3 can import torch: 1 CPU thread, or with --torch-device cuda on the GPU in
  * fp32 with TF32 off and with TF32 on. On webgpu it also counts the GPU dispatches, queue submits
  * and read-backs of one training batch.
@@ -14,6 +15,8 @@
  * the case's batch (256 unless it sets one), MAE loss, Adam(1e-3) (ours: the pipeline's training
  * step and optimizer, models/training), warm-up batches untimed, then
  * up to --batches timed batches or --seconds of them, whichever ends first (slow cases get fewer).
+ * Both sides also report sequences per second of their own CPU time: on a shared machine that
+ * ratio is the steadier one.
  */
 import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +25,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
-import { loadNativeKernels } from '../models/recurrence/native.ts';
+import { nativeKernelPath } from '../models/native/index.ts';
 import { countWebGpuDispatches } from '../models/recurrence/webgpu-dispatch-count.ts';
 import { AdamOptimizer } from '../models/training/index.ts';
 import { BENCH_CASES, type BenchCase } from './train-cases.ts';
@@ -36,7 +39,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 type Path = 'native' | 'webgpu' | 'ops';
 interface Job { caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean }
 interface Measured {
-  seqPerSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
+  seqPerSec: number; seqPerCpuSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
   /** webgpu only: what one training batch sent to the GPU. */
   gpu?: { dispatches: number; submits: number; readbacks: number };
   /** Probe only: the webgpu adapter. */
@@ -53,6 +56,8 @@ function randomBatch(shape: number[], seed: number): tf.Tensor {
 /** Child side: one case, one backend, one path. */
 async function runChild(job: Job): Promise<Measured> {
   if (job.path) process.env.TIDAL_RECURRENCE = job.path;
+  // The conv/attention/LayerNorm/Dense layers follow the same switch; they have no WGSL path.
+  if (job.path === 'native' || job.path === 'ops') process.env.TIDAL_LAYER_KERNELS = job.path;
   await selectBackend(job.backend);
   const c = BENCH_CASES.find((k) => k.name === job.caseName);
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
@@ -86,6 +91,7 @@ async function runChild(job: Job): Promise<Measured> {
   const gpu = job.backend === 'webgpu' ? (await countWebGpuDispatches(step)).count : undefined;
   if (gpu) await readLoss();
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let n = 0;
   // Batches are queued back to back; reading the last loss waits for all of them.
   while (n < job.batches && (n === 0 || performance.now() - start < job.seconds * 1000)) {
@@ -94,8 +100,10 @@ async function runChild(job: Job): Promise<Measured> {
   }
   await readLoss();
   const secs = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   return {
     seqPerSec: (n * batch) / secs,
+    seqPerCpuSec: (n * batch) / ((cpu.user + cpu.system) / 1e6),
     timedBatches: n,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     params: model.countParams(),
@@ -128,8 +136,9 @@ function findTorchPython(): string | null {
 }
 
 interface TorchRun { py: string; device: 'cpu' | 'cuda'; tf32: boolean; small: boolean }
+interface TorchMeasured { seqPerSec: number; seqPerCpuSec: number; peakRssMb: number }
 
-function runTorch(t: TorchRun, torchName: string, batch: number, batches: number, seconds: number): { seqPerSec: number; peakRssMb: number } | string {
+function runTorch(t: TorchRun, torchName: string, batch: number, batches: number, seconds: number): TorchMeasured | string {
   const args = [join(HERE, 'train_torch.py'), '--model', torchName, '--batch', String(batch), '--batches', String(batches),
     '--seconds', String(seconds), '--device', t.device, ...(t.tf32 ? ['--tf32'] : []), ...(t.small ? ['--small'] : [])];
   const r = spawnSync(t.py, args, {
@@ -137,8 +146,8 @@ function runTorch(t: TorchRun, torchName: string, batch: number, batches: number
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
   });
   if (r.status !== 0) return `train_torch.py failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seq_per_sec: number; peak_rss_mb: number };
-  return { seqPerSec: out.seq_per_sec, peakRssMb: out.peak_rss_mb };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seq_per_sec: number; seq_per_cpu_sec: number; peak_rss_mb: number };
+  return { seqPerSec: out.seq_per_sec, seqPerCpuSec: out.seq_per_cpu_sec, peakRssMb: out.peak_rss_mb };
 }
 
 /** null when `backend` loads (logging its adapter), else why not. */
@@ -160,7 +169,7 @@ async function main(): Promise<void> {
       // Sequences a batch on cpu/wasm for the cases with their own (large) batch: a core's
       // sequences/s hardly depends on it, and a kaggle-size batch takes minutes there.
       'cpu-batch': { type: 'string' },
-      // Only these recurrence paths (webgpu, native, ops) for the fused cases; default all.
+      // Only these paths (webgpu, native, ops) for the fused and native-layer cases; default all.
       paths: { type: 'string' },
     },
   });
@@ -181,8 +190,9 @@ async function main(): Promise<void> {
     if (why) console.log(`skip backend ${b}: ${why}`);
     else backends.push(b);
   }
-  const native = loadNativeKernels();
-  console.log(native ? `native recurrence kernels: ${native.name}` : 'native recurrence kernels: not built (native rows skipped)');
+  const nativePath = nativeKernelPath();
+  const native = nativePath !== 'none';
+  console.log(native ? `native kernels: ${nativePath}` : 'native kernels: not built (native rows skipped)');
 
   const py = findTorchPython();
   if (!py) console.log('PyTorch: python3 cannot import torch, ratios skipped');
@@ -200,11 +210,12 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const onCpu = backend === 'cpu' || backend === 'wasm';
       const batch = tiny ? TINY_BATCH : c.batch && onCpu && cpuBatch ? cpuBatch : c.batch ?? BATCH;
-      const paths: (Path | null)[] = !c.fusedRecurrence
-        ? [null]
-        : backend === 'webgpu'
-          ? ['webgpu', ...(c.batch || tiny ? [] : (['ops'] as const))]
-          : [...(native && onCpu ? (['native'] as const) : []), ...(c.batch || tiny ? [] : (['ops'] as const))];
+      const opsRow = c.batch || tiny ? [] : (['ops'] as const);
+      const nativeRow = native && onCpu ? (['native'] as const) : [];
+      // Native layer kernels run only on host-memory backends; elsewhere such a case has one row.
+      const paths: (Path | null)[] = c.fusedRecurrence
+        ? backend === 'webgpu' ? ['webgpu', ...opsRow] : [...nativeRow, ...opsRow]
+        : c.nativeLayers && nativeRow.length ? [...nativeRow, ...opsRow] : [null];
       for (const path of paths.filter((p) => !onlyPaths || p === null || onlyPaths.includes(p))) {
         // On the CPU, PyTorch right before and right after each row, so both sides see the same
         // load on a shared machine; the faster PyTorch figure is kept (the ratio errs low, not high).
@@ -223,8 +234,11 @@ async function main(): Promise<void> {
         const refs = torchRuns.map((t, i) => {
           const all = [before[i], torchOnce(t)].filter((r) => r !== null);
           for (const r of all) if (typeof r === 'string') torchNotes.add(`${torchLabels[i]} ${c.torchName}: ${r}`);
-          return all.filter((r): r is { seqPerSec: number; peakRssMb: number } => typeof r !== 'string')
-            .sort((p, q) => q.seqPerSec - p.seqPerSec)[0];
+          const ok = all.filter((r): r is TorchMeasured => typeof r !== 'string');
+          return ok.length === 0 ? null : {
+            seqPerSec: Math.max(...ok.map((r) => r.seqPerSec)),
+            seqPerCpuSec: Math.max(...ok.map((r) => r.seqPerCpuSec)),
+          };
         });
         const kaggleEpoch = c.name.startsWith('kaggle-') && reply.ok ? (KAGGLE_EPOCH_BREATHS / reply.result.seqPerSec).toFixed(0) : '-';
         const gpu = reply.ok && reply.result.gpu ? `${reply.result.gpu.dispatches} / ${reply.result.gpu.submits} / ${reply.result.gpu.readbacks}` : '-';
@@ -232,15 +246,18 @@ async function main(): Promise<void> {
           ? [c.name, String(batch), backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
             String(reply.result.timedBatches), gpu,
             ...refs.flatMap((r) => [r ? r.seqPerSec.toFixed(0) : '-', r ? (reply.result.seqPerSec / r.seqPerSec).toFixed(3) : '-']),
-            kaggleEpoch]
-          : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', ...torchRuns.flatMap(() => ['', '']), ''];
+            kaggleEpoch, reply.result.seqPerCpuSec.toFixed(1),
+            ...refs.flatMap((r) => [r ? r.seqPerCpuSec.toFixed(0) : '-', r ? (reply.result.seqPerCpuSec / r.seqPerCpuSec).toFixed(3) : '-'])]
+          : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', ...torchRuns.flatMap(() => ['', '']), '',
+            '', ...torchRuns.flatMap(() => ['', ''])];
         rows.push(row);
         console.log(row.join('\t'));
       }
     }
   }
   const header = ['case', 'batch', 'backend', 'path', 'seq/s', 'peak RSS MB', 'timed batches', 'GPU dispatches / submits / read-backs a batch',
-    ...torchLabels.flatMap((l) => [`${l} seq/s`, `ours / ${l}`]), `kaggle epoch s (${KAGGLE_EPOCH_BREATHS} breaths)`];
+    ...torchLabels.flatMap((l) => [`${l} seq/s`, `ours / ${l}`]), `kaggle epoch s (${KAGGLE_EPOCH_BREATHS} breaths)`,
+    'seq/CPU-s', ...torchLabels.flatMap((l) => [`${l} seq/CPU-s`, `ours / ${l} (CPU)`])];
   console.log(`\n| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
@@ -257,7 +274,7 @@ if (process.argv[2] === '--child') {
   const job = JSON.parse(process.argv[3]) as Job;
   const reply: ChildReply = await (job.caseName === ''
     ? selectBackend(job.backend).then((choice) => ({
-      ok: true as const, result: { seqPerSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, adapter: choice.adapter },
+      ok: true as const, result: { seqPerSec: 0, seqPerCpuSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, adapter: choice.adapter },
     }))
     : runChild(job).then((result) => ({ ok: true as const, result })))
     .catch((err: Error) => ({ ok: false as const, error: err.message.split('\n')[0] }));

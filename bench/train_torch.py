@@ -4,7 +4,8 @@ thread, or on the GPU (--device cuda) in fp32 with TF32 off, or on with --tf32.
     OMP_NUM_THREADS=1 python3 bench/train_torch.py --model bilstm-64-64 --batch 256 --batches 8 --seconds 20
     python3 bench/train_torch.py --model kaggle-bilstm --batch 512 --device cuda [--tf32]
 
-Prints one JSON line: {"model", "seq_per_sec", "timed_batches", "peak_rss_mb"}.
+Prints one JSON line: {"model", "seq_per_sec", "seq_per_cpu_sec", "timed_batches", "peak_rss_mb"}
+(seq_per_cpu_sec: per second of this process's CPU time, the steadier figure on a shared machine).
 TORCH_MODELS mirrors bench/train-cases.ts (`torchName` there); input is [batch, 80, features]
 (12 features unless the model says otherwise). --small builds the kaggle models at the small
 sizes of models/architectures (bench:train --tiny).
@@ -167,15 +168,17 @@ def main():
     for _ in range(args.warmup):
         step()
     sync()
-    start, n = time.perf_counter(), 0
+    start, cpu_start, n = time.perf_counter(), time.process_time(), 0
     while n < args.batches and (n == 0 or time.perf_counter() - start < args.seconds):
         step()
         sync()
         n += 1
     secs = time.perf_counter() - start
+    cpu_secs = time.process_time() - cpu_start
     print(json.dumps({
         'model': args.model,
         'seq_per_sec': n * args.batch / secs,
+        'seq_per_cpu_sec': n * args.batch / cpu_secs,
         'timed_batches': n,
         'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))

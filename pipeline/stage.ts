@@ -30,6 +30,8 @@ export interface Stage<Input, Result> {
   run(input: Input, ctx: StageContext): Promise<Result>;
   /** A recorded result is trusted only while this holds (its files are still on disk). */
   outputsPresent?(result: Result, ctx: StageContext): boolean;
+  /** What to tell the user when the recorded result is reused (nothing when absent). */
+  reusedMessage?(result: Result): string;
 }
 
 /** The stage's result: recorded when its key matches, computed (and recorded) otherwise. */
@@ -38,6 +40,7 @@ export async function runStage<Input, Result>(stage: Stage<Input, Result>, input
   const prior = ctx.run.stage<Result>(stage.name, key);
   if (prior && (stage.outputsPresent?.(prior.result, ctx) ?? true)) {
     ctx.run.completeStage(stage.name, prior, true);
+    if (stage.reusedMessage) ctx.print(`${stage.name}: ${stage.reusedMessage(prior.result)}`);
     return prior.result;
   }
   const started = Date.now();

@@ -88,5 +88,6 @@ export const trainStage: Stage<TrainInput, TrainResult> = {
     }
     return { jobs: specs.map((s) => ({ modelId: s.modelId, fold: s.fold, key: s.key })) };
   },
+  reusedMessage: (result) => `all ${result.jobs.length} jobs already done`,
   outputsPresent: (result, ctx) => result.jobs.every((job) => readDone(ctx.run.catalog.job(job.modelId, job.fold), job.key) !== null),
 };
