@@ -7,8 +7,9 @@ import { register as simulate } from './commands/simulate.ts';
 import { register as score } from './commands/score.ts';
 import { register as submit } from './commands/submit.ts';
 import { register as run } from './commands/run.ts';
+import { register as worker } from './commands/worker.ts';
 
-const COMMANDS: ((program: Command) => void)[] = [simulate, run, score, submit];
+const COMMANDS: ((program: Command) => void)[] = [simulate, run, score, submit, worker];
 
 export function buildProgram(): Command {
   const program = new Command('tidal')

@@ -30,6 +30,7 @@ import { buildSubmission, formatReport, inspiratoryMae, saveModelPredictions, ty
 import { checkOverrideKeys, modelEntryId, type ModelEntryConfig, type RunConfig } from './config.ts';
 import { runJobPool, type PoolJob } from './job-pool.ts';
 import { createProgress } from './progress.ts';
+import { redactRedisUrl, runJobsOnQueue, type QueueRunOptions } from './queue/index.ts';
 import { RunFolder } from './run-folder.ts';
 import { readDone, readJobResult, type TrainJobSpec } from './train-job.ts';
 
@@ -43,6 +44,8 @@ export interface RunOptions {
   until?: StopStage;
   /** Where summary lines go (default console.log); the run's log.txt gets them too. */
   print?: (line: string) => void;
+  /** Train on `tidal worker` processes through this Redis queue instead of local processes. */
+  queue?: Omit<QueueRunOptions, 'runDir'>;
 }
 
 export const STOP_STAGES = ['ingest', 'features', 'folds', 'train'] as const;
@@ -205,10 +208,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary | nul
   }
   const trainStart = Date.now();
   if (jobs.length > 0) {
-    print(`train: ${jobs.length} of ${specs.length} (model, fold) jobs to run, ${config.jobs} at a time`);
+    print(`train: ${jobs.length} of ${specs.length} (model, fold) jobs to run, ${options.queue ? `on the queue ${redactRedisUrl(options.queue.url)}` : `${config.jobs} at a time`}`);
     const progress = createProgress(jobs.length, { tty: options.tty, log: print });
     try {
-      await runJobPool(jobs, config.jobs, progress);
+      await (options.queue ? runJobsOnQueue(jobs, { ...options.queue, runDir: run.dir }, progress) : runJobPool(jobs, config.jobs, progress));
     } finally {
       progress.stop();
     }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BACKEND_NAMES } from '../../models/backend.ts';
 import { parseRunConfig, readRunConfig, type RunConfig } from '../config.ts';
 import { loadPreset, presetNames } from '../presets.ts';
+import { checkRedisUrl } from '../queue/index.ts';
 import { STOP_STAGES, runPipeline, type StopStage } from '../run.ts';
 
 interface RunFlags {
@@ -17,6 +18,8 @@ interface RunFlags {
   jobs?: number;
   backend?: string;
   until?: StopStage;
+  queue?: string;
+  attempts: number;
 }
 
 function integer(min: number): (text: string) => number {
@@ -55,8 +58,12 @@ export function register(program: Command): void {
     .option('--jobs <n>', '(model, fold) jobs trained at once, each in its own process', integer(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the fastest present)').choices(['auto', ...BACKEND_NAMES]))
     .addOption(new Option('--until <stage>', 'stop after this stage; a later run without it continues').choices([...STOP_STAGES]))
+    .option('--queue <url>', 'train on `tidal worker` processes through this Redis (redis://[:password@]host:port[/db]) instead of local processes; see README "Across machines"')
+    .option('--attempts <n>', 'with --queue: tries per job before the run fails', integer(1), 2)
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
-      await runPipeline({ config, outDir: flags.out ?? join('runs', config.name), until: flags.until });
+      if (flags.queue) checkRedisUrl(flags.queue);
+      const queue = flags.queue ? { url: flags.queue, attempts: flags.attempts } : undefined;
+      await runPipeline({ config, outDir: flags.out ?? join('runs', config.name), until: flags.until, queue });
     });
 }
