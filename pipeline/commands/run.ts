@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BACKEND_NAMES } from '../../models/backend.ts';
 import { parseRunConfig, readRunConfig, type RunConfig } from '../config.ts';
 import { loadPreset, presetNames } from '../presets.ts';
-import { checkRedisUrl } from '../queue/index.ts';
+import { checkRedisReachable } from '../queue/index.ts';
 import { STOP_STAGES, runPipeline, type StopStage } from '../run.ts';
 
 interface RunFlags {
@@ -62,7 +62,8 @@ export function register(program: Command): void {
     .option('--attempts <n>', 'with --queue: tries per job before the run fails', integer(1), 2)
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
-      if (flags.queue) checkRedisUrl(flags.queue);
+      // Before the data stages: an unreachable queue is found in a second, not after the features.
+      if (flags.queue) await checkRedisReachable(flags.queue);
       const queue = flags.queue ? { url: flags.queue, attempts: flags.attempts } : undefined;
       await runPipeline({ config, outDir: flags.out ?? join('runs', config.name), until: flags.until, queue });
     });

@@ -71,8 +71,10 @@ export async function runJobsOnQueue(jobs: PoolJob<TrainJobSpec>[], options: Que
     tracked.set(id, { id, data: { label: job.label, epochs: job.epochs, runDir, spec, key }, bar: null, host: null, attemptsSeen: 0, outcome: null, syncing: Promise.resolve() });
   }
 
-  const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: connectRedis(url) });
-  const events = new QueueEvents(QUEUE_NAME, { connection: connectRedis(url) });
+  // BullMQ leaves clients it was given open on close(): they are closed here, last.
+  const clients = [connectRedis(url), connectRedis(url)];
+  const queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: clients[0] });
+  const events = new QueueEvents(QUEUE_NAME, { connection: clients[1] });
   let lastRedisError = 0;
   const redisError = (err: Error) => {
     if (Date.now() - lastRedisError < 10_000) return;
@@ -212,5 +214,6 @@ export async function runJobsOnQueue(jobs: PoolJob<TrainJobSpec>[], options: Que
   } finally {
     clearInterval(poll);
     await Promise.allSettled([events.close(), queue.close()]);
+    for (const client of clients) client.disconnect();
   }
 }

@@ -50,12 +50,15 @@ export function connectRedis(url: string): Redis {
 export async function checkRedisReachable(url: string, timeoutMs = 5000): Promise<void> {
   checkRedisUrl(url);
   const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
+  // The socket's error (ECONNREFUSED, ENOTFOUND, a bad password) says more than connect()'s 'Connection is closed'.
+  let cause: Error | null = null;
+  client.on('error', (err: Error) => (cause ??= err));
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new Error(`cannot reach Redis at ${redactRedisUrl(url)}: ${(err as Error).message}. Start it (redis-server) or fix --queue.`);
+    const why = (cause ?? (err as Error)).message.replace(/\.$/, '');
+    throw new Error(`cannot reach Redis at ${redactRedisUrl(url)}: ${why}. Start it (redis-server) or fix --queue`);
   } finally {
     client.disconnect();
   }

@@ -79,8 +79,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return summary;
   };
 
+  const client = connectRedis(url);
   const worker = new Worker<QueueJobData>(QUEUE_NAME, processJob, {
-    connection: connectRedis(url),
+    connection: client,
     concurrency: options.concurrency,
     name,
     lockDuration: options.lockDurationMs,
@@ -100,6 +101,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   return {
     name,
     ready: worker.waitUntilReady(),
-    close: () => worker.close(true),
+    async close() {
+      await worker.close(true);
+      // BullMQ leaves a client it was given open.
+      client.disconnect();
+    },
   };
 }
