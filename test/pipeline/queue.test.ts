@@ -88,13 +88,19 @@ function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = 
 const tidal = (args: string[], env: NodeJS.ProcessEnv = {}) => startProcess(process.execPath, [CLI, ...args], env);
 
 let url = '';
+let redis: { proc: Proc; port: number; dir: string } | null = null;
+
+/** redis-server without persistence, so a restart loses the queue (the harder case). */
+async function startRedis(port: number, dir: string): Promise<void> {
+  const proc = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD]);
+  for (let i = 0; i < 100 && !(await listening(port)); i++) await new Promise((r) => setTimeout(r, 50));
+  redis = { proc, port, dir };
+}
 
 before(async () => {
   if (!hasRedis) return;
   const port = await freePort();
-  const dir = mkdtempSync(join(root, 'redis-'));
-  startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD]);
-  for (let i = 0; i < 100 && !(await listening(port)); i++) await new Promise((r) => setTimeout(r, 50));
+  await startRedis(port, mkdtempSync(join(root, 'redis-')));
   url = `redis://:${PASSWORD}@127.0.0.1:${port}/0`;
 });
 
@@ -117,8 +123,8 @@ test('an unreachable Redis stops the worker and the run at once, naming the URL 
   const port = await freePort();
   const dead = `redis://:${PASSWORD}@127.0.0.1:${port}`;
   const out = join(root, 'unreachable');
-  for (const args of [['worker', '--queue', dead], ['run', '--preset', 'smoke', '--out', out, '--queue', dead]]) {
-    const proc = tidal(args);
+  const procs = [tidal(['worker', '--queue', dead]), tidal(['run', '--preset', 'smoke', '--out', out, '--queue', dead])];
+  for (const proc of procs) {
     assert.equal(await proc.exited, 1, proc.output());
     assert.match(proc.output(), new RegExp(`cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
     assert.doesNotMatch(proc.output(), new RegExp(PASSWORD));
@@ -126,12 +132,21 @@ test('an unreachable Redis stops the worker and the run at once, naming the URL 
   assert.ok(!existsSync(join(out, 'jobs')), 'no stage ran before the queue was checked');
 });
 
+/** The smoke preset cut to one model on fewer breaths, to keep the test short: 2 jobs of 3 epochs. */
+function tinyConfig(): string {
+  const smoke = JSON.parse(readFileSync(join(import.meta.dirname, '../../pipeline/presets/smoke.json'), 'utf8')) as Record<string, unknown>;
+  const path = join(root, 'tiny.json');
+  writeFileSync(path, JSON.stringify({ ...smoke, name: 'tiny', input: { kind: 'simulate', breaths: 160, testBreaths: 80 }, models: [{ name: 'bilstm', size: 'small' }] }));
+  return path;
+}
+
 test('a worker SIGKILLed mid-job and a restarted coordinator still give the local run\'s submission bytes', { skip }, async () => {
-  const local = tidal(['run', '--preset', 'smoke', '--out', join(root, 'local')]);
+  const config = tinyConfig();
+  const local = tidal(['run', '--config', config, '--out', join(root, 'local')]);
   assert.equal(await local.exited, 0, local.output());
 
   const out = join(root, 'queued');
-  const run = ['run', '--preset', 'smoke', '--out', out, '--queue', url];
+  const run = ['run', '--config', config, '--out', out, '--queue', url];
   // Short locks: a dead worker's job is back on the queue within seconds.
   const worker = ['worker', '--queue', url, '--lock-duration', '2000'];
   const first = tidal(worker);
@@ -144,7 +159,7 @@ test('a worker SIGKILLed mid-job and a restarted coordinator still give the loca
 
   // The new coordinator finds its jobs before any worker looks for stalled ones.
   const restarted = tidal(run);
-  await restarted.waitFor(/conv-bilstm fold 1: already on the queue/);
+  await restarted.waitFor(/bilstm fold 1: already on the queue/);
   const second = tidal(worker);
   assert.equal(await restarted.exited, 0, restarted.output());
   second.kill();
@@ -154,7 +169,7 @@ test('a worker SIGKILLed mid-job and a restarted coordinator still give the loca
   // The second worker resumed the killed job after its saved epoch, and trained each job once.
   const trained = second.output();
   assert.match(trained, /bilstm fold 0: training \(attempt 1\)\nbilstm fold 0: epoch 2\/3/);
-  for (const label of ['bilstm fold 0', 'bilstm fold 1', 'conv-bilstm fold 0', 'conv-bilstm fold 1']) {
+  for (const label of ['bilstm fold 0', 'bilstm fold 1']) {
     assert.equal((trained.match(new RegExp(`^${label}: best MAE`, 'gm')) ?? []).length, 1, `${label} trained once:\n${trained}`);
   }
   assert.deepEqual(readFileSync(join(out, 'submission.csv')), readFileSync(join(root, 'local', 'submission.csv')));
@@ -172,7 +187,7 @@ test('a failing job is retried, reported by the coordinator, and leaves its work
     JSON.stringify({
       name: 'broken',
       seed: 42,
-      input: { kind: 'simulate', breaths: 240, testBreaths: 120 },
+      input: { kind: 'simulate', breaths: 160, testBreaths: 80 },
       folds: { k: 2, stratified: true },
       models: [{ name: 'bilstm', size: 'small', config: { units: [-4] } }],
       recipe: { epochs: 1, batchSize: 16, lr: 0.01 },
@@ -197,4 +212,26 @@ test('a failing job is retried, reported by the coordinator, and leaves its work
   assert.match(again.output(), new RegExp(`bilstm fold \\d failed on \\S+ after 1 of 2 attempt\\(s\\): \\S+ refuses bilstm fold \\d: backend ${other} here, ${wanted} wanted \\(start the worker with --backend ${wanted}\\)`));
   assert.equal(cpuWorker.child.exitCode, null);
   cpuWorker.kill();
+});
+
+test('Redis restarted mid-run without its data: workers and coordinator reconnect and the run ends with the local bytes', { skip }, async () => {
+  const config = tinyConfig();
+  const local = join(root, 'local');
+  if (!existsSync(join(local, 'submission.csv'))) {
+    const run = tidal(['run', '--config', config, '--out', local]);
+    assert.equal(await run.exited, 0, run.output());
+  }
+  const out = join(root, 'redis-restart');
+  const worker = tidal(['worker', '--queue', url, '--lock-duration', '2000']);
+  const coordinator = tidal(['run', '--config', config, '--out', out, '--queue', url]);
+  await worker.waitFor(/bilstm fold 0: epoch 1\/3/);
+  const { proc, port, dir } = redis!;
+  proc.kill();
+  await proc.exited;
+  await startRedis(port, dir);
+  assert.equal(await coordinator.exited, 0, coordinator.output());
+  assert.match(coordinator.output(), /missing from the queue \(Redis restarted without its data\?\); enqueued again/);
+  assert.deepEqual(readFileSync(join(out, 'submission.csv')), readFileSync(join(local, 'submission.csv')));
+  assert.equal(worker.child.exitCode, null, 'the worker is still running');
+  worker.kill();
 });
