@@ -3,7 +3,7 @@
  * local run would. A worker checks what it can see for itself (its code, the run folder's data,
  * its backend and recurrence kernels) and refuses a job whose key differs, saying what differs.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,16 +69,18 @@ export function kernelPath(backend: BackendName): string {
 
 const dataHashes = new Map<string, Promise<string>>();
 
-/** One hash over the files a job reads; each file is hashed once a process. */
+/** One hash over the files a job reads; a file is hashed again only when its size or mtime changed. */
 export async function dataVersion(spec: Pick<TrainJobSpec, 'trainFeatures' | 'testFeatures' | 'foldsPath'>): Promise<string> {
   const paths = [spec.trainFeatures, spec.testFeatures, spec.foldsPath];
   const parts = await Promise.all(
     paths.map((path) => {
-      let hash = dataHashes.get(path);
+      const { size, mtimeMs } = statSync(path);
+      const id = `${path}\0${size}\0${mtimeMs}`;
+      let hash = dataHashes.get(id);
       if (!hash) {
         hash = hashFile(path);
-        dataHashes.set(path, hash);
-        hash.catch(() => dataHashes.delete(path));
+        dataHashes.set(id, hash);
+        hash.catch(() => dataHashes.delete(id));
       }
       return hash;
     }),
