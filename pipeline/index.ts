@@ -3,3 +3,4 @@ export { RunConfigSchema, ConfigError, parseRunConfig, readRunConfig, checkOverr
 export { loadPreset, presetNames, presetPath } from './presets.ts';
 export { RunFolder, type Manifest, type StageRecord } from './run-folder.ts';
 export { buildProgram, main } from './cli.ts';
+export { runJobsOnQueue, startQueueWorker, redactRedisUrl, type QueueRunOptions, type QueueWorkerOptions } from './queue/index.ts';
