@@ -12,7 +12,8 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { redactRedisUrl } from '../../pipeline/queue/index.ts';
+import { mapRunsRoot, queueJobId, redactRedisUrl } from '../../pipeline/queue/index.ts';
+import type { TrainJobSpec } from '../../pipeline/train-job.ts';
 
 const CLI = join(import.meta.dirname, '../../bin/tidal.js');
 const PASSWORD = 's3cret-pw';
@@ -117,6 +118,39 @@ test('redactRedisUrl hides the password and keeps the rest', () => {
   assert.equal(redactRedisUrl('redis://host:6379'), 'redis://host:6379');
   // Not a URL at all: what sits before an @ is still hidden.
   assert.equal(redactRedisUrl('redis//:pw@host'), 'redis//***@host');
+});
+
+const kaggleSpec: TrainJobSpec = {
+  key: 'k1',
+  jobDir: '/data/runs/kaggle/jobs/bilstm/fold-3',
+  modelId: 'bilstm',
+  modelName: 'bilstm',
+  config: {},
+  recipe: { epochs: 2 },
+  trainFeatures: '/data/runs/kaggle/cache/train-public.arrow',
+  testFeatures: '/data/runs/kaggle/cache/test-public.arrow',
+  foldsPath: '/data/runs/kaggle/folds.csv',
+  fold: 3,
+  scaler: 'robust',
+  seed: 1,
+  backend: 'wasm',
+};
+
+test('--runs-root moves a job\'s run-folder paths to where this machine mounts them', () => {
+  assert.equal(mapRunsRoot(kaggleSpec, '/data/runs/kaggle', undefined), kaggleSpec);
+  const mapped = mapRunsRoot(kaggleSpec, '/data/runs/kaggle', '/mnt/runs');
+  assert.equal(mapped.jobDir, '/mnt/runs/kaggle/jobs/bilstm/fold-3');
+  assert.equal(mapped.trainFeatures, '/mnt/runs/kaggle/cache/train-public.arrow');
+  assert.equal(mapped.testFeatures, '/mnt/runs/kaggle/cache/test-public.arrow');
+  assert.equal(mapped.foldsPath, '/mnt/runs/kaggle/folds.csv');
+  assert.throws(() => mapRunsRoot({ ...kaggleSpec, foldsPath: '/shared/folds.csv' }, '/data/runs/kaggle', '/mnt/runs'), /foldsPath \/shared\/folds\.csv lies outside the run folder \/data\/runs\/kaggle/);
+});
+
+test('a job\'s queue id is the same for the same job and run folder, and differs for another', () => {
+  assert.equal(queueJobId(kaggleSpec), queueJobId({ ...kaggleSpec }));
+  assert.match(queueJobId(kaggleSpec), /^bilstm-fold3-[0-9a-f]{16}$/);
+  assert.notEqual(queueJobId(kaggleSpec), queueJobId({ ...kaggleSpec, jobDir: '/data/runs/other/jobs/bilstm/fold-3' }));
+  assert.notEqual(queueJobId(kaggleSpec), queueJobId({ ...kaggleSpec, key: 'k2' }));
 });
 
 test('an unreachable Redis stops the worker and the run at once, naming the URL without its password', async () => {
