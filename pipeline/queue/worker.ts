@@ -74,6 +74,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         const progress: QueueJobProgress = { epoch, epochs, info, host: name };
         job.updateProgress(progress).catch(() => {});
       },
+    }).catch((err: Error) => {
+      // The coordinator names the job itself: keep its failure reason to the cause.
+      throw new Error(err.message.startsWith(`${label}: `) ? err.message.slice(label.length + 2) : err.message);
     });
     log(`${label}: ${String(summary.info ?? 'done')}`);
     return summary;

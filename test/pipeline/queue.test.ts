@@ -231,8 +231,8 @@ test('a failing job is retried, reported by the coordinator, and leaves its work
   const worker = tidal(['worker', '--queue', url, '--lock-duration', '2000']);
   const run = tidal(['run', '--config', config, '--out', out, '--queue', url, '--attempts', '2']);
   assert.equal(await run.exited, 1, run.output());
-  assert.match(run.output(), /bilstm fold \d: attempt 1 of 2 failed on \S+: .*config\.units\[0\] must be a positive integer, got -4; retrying/);
-  assert.match(run.output(), /tidal: bilstm fold \d failed on \S+ after 2 of 2 attempt\(s\): .*config\.units\[0\] must be a positive integer/);
+  assert.match(run.output(), /bilstm fold \d: attempt 1 of 2 failed on \S+: bilstm: config\.units\[0\] must be a positive integer, got -4; retrying/);
+  assert.match(run.output(), /tidal: bilstm fold \d failed on \S+ after 2 of 2 attempt\(s\): bilstm: config\.units\[0\] must be a positive integer, got -4/);
   assert.equal(worker.child.exitCode, null, 'the worker is still running');
   assert.match(worker.output(), /bilstm fold \d failed: /);
   worker.kill();
