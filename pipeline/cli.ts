@@ -9,8 +9,9 @@ import { register as submit } from './commands/submit.ts';
 import { register as run } from './commands/run.ts';
 import { register as report } from './commands/report.ts';
 import { register as compare } from './commands/compare.ts';
+import { register as worker } from './commands/worker.ts';
 
-const COMMANDS: ((program: Command) => void)[] = [simulate, run, score, submit, report, compare];
+const COMMANDS: ((program: Command) => void)[] = [simulate, run, score, submit, report, compare, worker];
 
 export function buildProgram(): Command {
   const program = new Command('tidal')

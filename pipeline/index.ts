@@ -6,3 +6,4 @@ export { loadPreset, presetNames, presetPath } from './presets.ts';
 export { RunFolder, type Manifest, type StageRecord } from './run-folder.ts';
 export type { ModelScore } from './stages/predictions.ts';
 export { buildProgram, main } from './cli.ts';
+export { runJobsOnQueue, startQueueWorker, redactRedisUrl, type QueueRunOptions, type QueueWorkerOptions } from './queue/index.ts';

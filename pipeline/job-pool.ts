@@ -24,34 +24,57 @@ export interface PoolJob<Spec> {
 
 const WORKER = fileURLToPath(new URL('./train-job-worker.ts', import.meta.url));
 
-function runChild<Spec>(job: PoolJob<Spec>, progress: Progress): Promise<Record<string, unknown>> {
+export interface TrainProcessHandlers {
+  onEpoch(epoch: number, epochs: number, info: string): void;
+  /** Aborting kills the training process (its outputs so far stay, for a resume). */
+  signal?: AbortSignal;
+}
+
+/** Trains one job spec in a child process; resolves to its summary (`info` is a one-line result). */
+export function runTrainProcess<Spec>(label: string, spec: Spec, handlers: TrainProcessHandlers): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const bar = progress.job(job.label, job.epochs);
     const child = fork(WORKER, [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let settled = false;
+    const abort = () => child.kill('SIGKILL');
+    handlers.signal?.addEventListener('abort', abort, { once: true });
+    const settle = () => {
+      settled = true;
+      handlers.signal?.removeEventListener('abort', abort);
+    };
     child.on('message', (message: JobMessage) => {
-      if (message.type === 'epoch') bar.update(message.epoch, message.info);
+      if (message.type === 'epoch') handlers.onEpoch(message.epoch, message.epochs, message.info);
       else if (message.type === 'done') {
-        settled = true;
-        bar.finish(String(message.summary.info ?? 'done'));
+        settle();
         resolve(message.summary);
       } else if (message.type === 'error') {
-        settled = true;
-        bar.finish('failed');
-        reject(new Error(`${job.label}: ${message.message}`));
+        settle();
+        reject(new Error(`${label}: ${message.message}`));
       }
     });
     child.on('exit', (code, signal) => {
       if (!settled) {
-        bar.finish('failed');
-        reject(new Error(`${job.label}: training process exited (${signal ?? `code ${code}`}) before finishing`));
+        settle();
+        const why = handlers.signal?.aborted ? `stopped: ${String(handlers.signal.reason ?? 'aborted')}` : `exited (${signal ?? `code ${code}`}) before finishing`;
+        reject(new Error(`${label}: training process ${why}`));
       }
     });
-    child.send({ type: 'start', spec: job.spec });
+    child.send({ type: 'start', spec });
   });
+}
+
+async function runChild<Spec>(job: PoolJob<Spec>, progress: Progress): Promise<Record<string, unknown>> {
+  const bar = progress.job(job.label, job.epochs);
+  try {
+    const summary = await runTrainProcess(job.label, job.spec, { onEpoch: (epoch, _epochs, info) => bar.update(epoch, info) });
+    bar.finish(String(summary.info ?? 'done'));
+    return summary;
+  } catch (err) {
+    bar.finish('failed');
+    throw err;
+  }
 }
 
 /**

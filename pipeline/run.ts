@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../core/index.ts';
 import { kernelPaths, selectBackend } from '../models/index.ts';
 import type { RunConfig } from './config.ts';
+import type { QueueOptions } from './stage.ts';
 import { planRun, type RunPlan } from './plan.ts';
 import { RunFolder } from './run-folder.ts';
 import { runStage, type StageContext } from './stage.ts';
@@ -33,6 +34,8 @@ export interface RunOptions {
   until?: StopStage;
   /** Where summary lines go (default console.log); the run's log.txt gets them too. */
   print?: (line: string) => void;
+  /** Train the jobs on `tidal worker` processes through this queue instead of local processes. */
+  queue?: QueueOptions;
 }
 
 export const STOP_STAGES = ['ingest', 'features', 'folds', 'train'] as const;
@@ -89,7 +92,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary | nul
     });
     const adapter = backend.adapter ? `, adapter ${backend.adapter}` : '';
     print(`run ${config.name} -> ${run.dir} (backend ${backend.name}${adapter}; kernels: recurrent ${kernels.recurrence}, layers ${kernels.layers})`);
-    return await runStages({ run, plan, backend, kernels, print, tty: options.tty, memo: new Map() }, options.until, started);
+    return await runStages({ run, plan, backend, kernels, print, tty: options.tty, queue: options.queue, memo: new Map() }, options.until, started);
   } catch (err) {
     // The log is the run's record: it ends with why the run stopped.
     run.log(`error: ${(err as Error).message}`);

@@ -7,7 +7,11 @@
 import { hashJson } from '../core/index.ts';
 import type { BackendChoice, KernelPaths } from '../models/index.ts';
 import type { RunPlan } from './plan.ts';
+import type { QueueRunOptions } from './queue/index.ts';
 import type { RunFolder } from './run-folder.ts';
+
+/** The queue to train on (its run folder is the run's). */
+export type QueueOptions = Omit<QueueRunOptions, 'runDir'>;
 
 export interface StageContext {
   run: RunFolder;
@@ -18,6 +22,8 @@ export interface StageContext {
   print(line: string): void;
   /** Progress bars (true) or plain lines (false); default: bars when stdout is a terminal. */
   tty?: boolean;
+  /** Where the train stage sends its jobs: a queue of `tidal worker` processes, or local processes. */
+  queue?: QueueOptions;
   /** Data loaded once per process and shared by later stages (breath tables). */
   memo: Map<string, unknown>;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BACKEND_NAMES } from '../../models/backend.ts';
 import { parseRunConfig, readRunConfig, type RunConfig } from '../config.ts';
 import { loadPreset, presetNames } from '../presets.ts';
+import { checkRedisReachable } from '../queue/index.ts';
 import { STOP_STAGES, checkRun, runPipeline, type StopStage } from '../run.ts';
 
 interface RunFlags {
@@ -18,6 +19,8 @@ interface RunFlags {
   backend?: string;
   until?: StopStage;
   check?: boolean;
+  queue?: string;
+  attempts: number;
 }
 
 function integer(min: number): (text: string) => number {
@@ -57,6 +60,8 @@ export function register(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the fastest present)').choices(['auto', ...BACKEND_NAMES]))
     .addOption(new Option('--until <stage>', 'stop after this stage; a later run without it continues').choices([...STOP_STAGES]))
     .option('--check', 'check the whole config (every name, key and value) and stop; nothing is written')
+    .option('--queue <url>', 'train on `tidal worker` processes through this Redis (redis://[:password@]host:port[/db]) instead of local processes; see README "Across machines"')
+    .option('--attempts <n>', 'with --queue: tries per job before the run fails', integer(1), 2)
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
       const source = flags.config ?? `preset ${flags.preset}`;
@@ -65,6 +70,9 @@ export function register(program: Command): void {
         console.log(`${source}: config OK (${plan.models.map((m) => m.id).join(', ')}; ${config.folds.k} folds)`);
         return;
       }
-      await runPipeline({ config, source, outDir: flags.out ?? join('runs', config.name), until: flags.until });
+      // Before the data stages: an unreachable queue is found in a second, not after the features.
+      if (flags.queue) await checkRedisReachable(flags.queue);
+      const queue = flags.queue ? { url: flags.queue, attempts: flags.attempts } : undefined;
+      await runPipeline({ config, source, outDir: flags.out ?? join('runs', config.name), until: flags.until, queue });
     });
 }

@@ -7,6 +7,7 @@
 import { deriveSeed, hashFile, hashJson } from '../../core/index.ts';
 import { resolveRecipe } from '../../models/index.ts';
 import { runJobPool, type PoolJob } from '../job-pool.ts';
+import { redactRedisUrl, runJobsOnQueue } from '../queue/index.ts';
 import { createProgress } from '../progress.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import { readDone, type TrainJobSpec } from '../train-job.ts';
@@ -76,10 +77,12 @@ export const trainStage: Stage<TrainInput, TrainResult> = {
       .filter((spec) => !readDone(ctx.run.catalog.job(spec.modelId, spec.fold), spec.key))
       .map((spec) => ({ label: `${spec.modelId} fold ${spec.fold}`, epochs: resolveRecipe(spec.recipe).epochs, spec }));
     if (todo.length > 0) {
-      ctx.print(`train: ${todo.length} of ${specs.length} (model, fold) jobs to run, ${ctx.plan.config.jobs} at a time`);
+      const where = ctx.queue ? `on the queue ${redactRedisUrl(ctx.queue.url)}` : `${ctx.plan.config.jobs} at a time`;
+      ctx.print(`train: ${todo.length} of ${specs.length} (model, fold) jobs to run, ${where}`);
       const progress = createProgress(todo.length, { tty: ctx.tty, log: ctx.print });
       try {
-        await runJobPool(todo, ctx.plan.config.jobs, progress);
+        if (ctx.queue) await runJobsOnQueue(todo, { ...ctx.queue, runDir: ctx.run.dir }, progress);
+        else await runJobPool(todo, ctx.plan.config.jobs, progress);
       } finally {
         progress.stop();
       }
