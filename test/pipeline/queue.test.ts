@@ -211,7 +211,7 @@ test('a worker SIGKILLed mid-job and a restarted coordinator still give the loca
 });
 
 test('a failing job is retried, reported by the coordinator, and leaves its worker running; a mismatched worker refuses', { skip }, async () => {
-  // Valid for the coordinator (known keys), rejected by the model when the job builds it.
+  // A valid config; the worker's training processes inherit a setting they refuse when they start.
   const config = join(root, 'broken.json');
   writeFileSync(
     config,
@@ -220,16 +220,17 @@ test('a failing job is retried, reported by the coordinator, and leaves its work
       seed: 42,
       input: { kind: 'simulate', breaths: 160, testBreaths: 80 },
       folds: { k: 2, stratified: true },
-      models: [{ name: 'bilstm', size: 'small', config: { units: [-4] } }],
+      models: [{ name: 'bilstm', size: 'small' }],
       recipe: { epochs: 1, batchSize: 16, lr: 0.01 },
     }),
   );
   const out = join(root, 'broken');
-  const worker = tidal(['worker', '--queue', url, '--lock-duration', '2000']);
+  const worker = tidal(['worker', '--queue', url, '--lock-duration', '2000'], { TIDAL_LAYER_KERNELS: 'bogus' });
   const run = tidal(['run', '--config', config, '--out', out, '--queue', url, '--attempts', '2']);
   assert.equal(await run.exited, 1, run.output());
-  assert.match(run.output(), /bilstm fold \d: attempt 1 of 2 failed on \S+: bilstm: config\.units\[0\] must be a positive integer, got -4; retrying/);
-  assert.match(run.output(), /tidal: bilstm fold \d failed on \S+ after 2 of 2 attempt\(s\): bilstm: config\.units\[0\] must be a positive integer, got -4/);
+  const refused = "TIDAL_LAYER_KERNELS must be 'ops', 'native' or 'auto', got 'bogus'";
+  assert.match(run.output(), new RegExp(`bilstm fold \\d: attempt 1 of 2 failed on \\S+: ${refused}; retrying`));
+  assert.match(run.output(), new RegExp(`tidal: bilstm fold \\d failed on \\S+ after 2 of 2 attempt\\(s\\): ${refused}`));
   assert.equal(worker.child.exitCode, null, 'the worker is still running');
   assert.match(worker.output(), /bilstm fold \d failed: /);
   worker.kill();
