@@ -65,8 +65,9 @@ export function loadRunPredictions(runDir: string, selection: PredictionSelectio
   const byModel = new Map<string, ModelPredictions>();
   for (const model of selection.models) {
     const files = catalog.predictions(model);
+    const oof = readPredictionColumn(files.oof);
     const testByFold = Array.from({ length: selection.folds }, (_, k) => readPredictionColumn(files.testFold(k)));
-    byModel.set(model, { oof: readPredictionColumn(files.oof), testByFold });
+    byModel.set(model, { oof, testByFold });
   }
   const models = [...selection.models];
   const first = byModel.get(models[0])!;
