@@ -1,7 +1,8 @@
 /**
  * `tidal run`: the whole pipeline from a config file or a preset (pipeline/run.ts).
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { integerAtLeast } from './integer-option.ts';
 import { join } from 'node:path';
 import { BACKEND_NAMES } from '../../models/backend.ts';
 import { parseRunConfig, readRunConfig, type RunConfig } from '../config.ts';
@@ -23,13 +24,6 @@ interface RunFlags {
   attempts: number;
 }
 
-function integer(min: number): (text: string) => number {
-  return (text) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${text}'`);
-    return value;
-  };
-}
 
 /** The config the flags describe: the file or preset, with the command-line overrides applied and checked. */
 export function configFromFlags(flags: RunFlags): RunConfig {
@@ -55,13 +49,13 @@ export function register(program: Command): void {
     .option('--preset <name>', `a shipped config: ${presetNames().join(', ')}`)
     .option('--input <dir>', 'read train.csv, test.csv, sample_submission.csv from this folder instead of the config\'s input')
     .option('--out <dir>', 'run folder (default runs/<config name>)')
-    .option('--seed <n>', 'the one seed every other seed derives from', integer(0))
-    .option('--jobs <n>', '(model, fold) jobs trained at once, each in its own process', integer(1))
+    .option('--seed <n>', 'the one seed every other seed derives from', integerAtLeast(0))
+    .option('--jobs <n>', '(model, fold) jobs trained at once, each in its own process', integerAtLeast(1))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the fastest present)').choices(['auto', ...BACKEND_NAMES]))
     .addOption(new Option('--until <stage>', 'stop after this stage; a later run without it continues').choices([...STOP_STAGES]))
     .option('--check', 'check the whole config (every name, key and value) and stop; nothing is written')
     .option('--queue <url>', 'train on `tidal worker` processes through this Redis (redis://[:password@]host:port[/db]) instead of local processes; see README "Across machines"')
-    .option('--attempts <n>', 'with --queue: tries per job before the run fails', integer(1), 2)
+    .option('--attempts <n>', 'with --queue: tries per job before the run fails', integerAtLeast(1), 2)
     .action(async (flags: RunFlags) => {
       const config = configFromFlags(flags);
       const source = flags.config ?? `preset ${flags.preset}`;

@@ -3,7 +3,8 @@
  * stage can run and be tested without the competition files (docs/simulator.md).
  */
 import { basename } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { integerAtLeast } from './integer-option.ts';
 import { writeSimulatedFiles } from '../../simulator/simulated-files.ts';
 
 interface SimulateFlags {
@@ -21,15 +22,6 @@ interface SimulateFlags {
 const MIN_SIMULATED_BREATHS = 10;
 const MIN_SIMULATED_TEST_BREATHS = 1;
 
-function parseInteger(min: number, why?: string): (text: string) => number {
-  return (text) => {
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isInteger(value) || value < min) {
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${text}'${why ? `: ${why}` : ''}`);
-    }
-    return value;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -41,14 +33,14 @@ export function register(program: Command): void {
     .requiredOption(
       '--breaths <n>',
       `training breaths, 80 rows each (Kaggle has 75450; at least ${MIN_SIMULATED_BREATHS})`,
-      parseInteger(MIN_SIMULATED_BREATHS, `tidal run's folds need a training breath per fold, and presets use up to ${MIN_SIMULATED_BREATHS} folds`),
+      integerAtLeast(MIN_SIMULATED_BREATHS, `tidal run's folds need a training breath per fold, and presets use up to ${MIN_SIMULATED_BREATHS} folds`),
     )
     .option(
       '--test-breaths <n>',
       'test breaths (default: half of --breaths, rounded down)',
-      parseInteger(MIN_SIMULATED_TEST_BREATHS, 'tidal run needs a test breath to predict'),
+      integerAtLeast(MIN_SIMULATED_TEST_BREATHS, 'tidal run needs a test breath to predict'),
     )
-    .requiredOption('--seed <s>', 'integer seed; the same seed writes the same bytes', parseInteger(0))
+    .requiredOption('--seed <s>', 'integer seed; the same seed writes the same bytes', integerAtLeast(0))
     .requiredOption('--out <dir>', 'folder to write the four CSV files into (created if missing)')
     .action(async (flags: SimulateFlags) => {
       const testBreaths = flags.testBreaths ?? Math.floor(flags.breaths / 2);

@@ -3,7 +3,8 @@
  * fills, on this machine (pipeline/queue/worker.ts). Runs until stopped; a stopped or killed
  * worker's jobs go back to the queue when their locks expire, and another worker resumes them.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { integerAtLeast } from './integer-option.ts';
 import { resolve } from 'node:path';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../../models/backend.ts';
 import { startQueueWorker } from '../queue/index.ts';
@@ -16,13 +17,6 @@ interface WorkerFlags {
   lockDuration: number;
 }
 
-function integer(min: number): (text: string) => number {
-  return (text) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${text}'`);
-    return value;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -32,10 +26,10 @@ export function register(program: Command): void {
         'sees the run folder at the same path (or under --runs-root). Runs until stopped.',
     )
     .requiredOption('--queue <url>', 'the Redis the coordinator uses: redis://[:password@]host:port[/db] or rediss://…')
-    .option('--concurrency <n>', 'jobs trained at once, each in its own process', integer(1), 1)
+    .option('--concurrency <n>', 'jobs trained at once, each in its own process', integerAtLeast(1), 1)
     .addOption(new Option('--backend <name>', 'tfjs backend to train on; must be the one the coordinator chose').choices(['auto', ...BACKEND_NAMES]).default('auto'))
     .option('--runs-root <dir>', "where this machine mounts the coordinator's runs folder (the parent of its run folders), when not at the same path")
-    .option('--lock-duration <ms>', "how long a job's lock lasts without renewal: how soon a dead worker's job goes back to the queue", integer(1000), 30_000)
+    .option('--lock-duration <ms>', "how long a job's lock lasts without renewal: how soon a dead worker's job goes back to the queue", integerAtLeast(1000), 30_000)
     .action(async (flags: WorkerFlags) => {
       const backend = await selectBackend(flags.backend);
       const worker = await startQueueWorker({
