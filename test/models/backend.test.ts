@@ -3,25 +3,16 @@
 // GPU), skipped otherwise. Values are read with `await t.data()`: dataSync throws on webgpu.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/index.ts';
 import { simulateDataset } from '../../simulator/index.ts';
 import { BACKEND_NAMES, WEBGPU_INSTALL, selectBackend } from '../../models/backend.ts';
 import { recurrent } from '../../models/layers/index.ts';
 import { recurrencePath } from '../../models/recurrence/index.ts';
+import { installed, webgpuPackagesMissing } from './webgpu-available.ts';
 
-const require = createRequire(import.meta.url);
-function installed(pkg: string): boolean {
-  try {
-    require.resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const webgpuInstalled = installed('webgpu') && installed('@tensorflow/tfjs-backend-webgpu');
-const skipWebGpu = webgpuInstalled ? false : `webgpu packages not installed (${WEBGPU_INSTALL})`;
+const skipWebGpu = webgpuPackagesMissing();
+const webgpuInstalled = !skipWebGpu;
 
 const BREATHS = 3;
 const FEATURES = 5;

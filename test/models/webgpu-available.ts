@@ -5,7 +5,7 @@ import { WEBGPU_INSTALL, selectBackend } from '../../models/backend.ts';
 
 const require = createRequire(import.meta.url);
 
-function installed(pkg: string): boolean {
+export function installed(pkg: string): boolean {
   try {
     require.resolve(pkg);
     return true;
@@ -14,8 +14,14 @@ function installed(pkg: string): boolean {
   }
 }
 
+/** False when the optional webgpu packages are installed, else the line a skip prints. */
+export function webgpuPackagesMissing(): false | string {
+  return installed('webgpu') && installed('@tensorflow/tfjs-backend-webgpu') ? false : `webgpu packages not installed (${WEBGPU_INSTALL})`;
+}
+
 export async function webgpuSkipReason(): Promise<false | string> {
-  if (!installed('webgpu') || !installed('@tensorflow/tfjs-backend-webgpu')) return `webgpu packages not installed (${WEBGPU_INSTALL})`;
+  const missing = webgpuPackagesMissing();
+  if (missing) return missing;
   try {
     await selectBackend('webgpu');
     await selectBackend('cpu');

@@ -4,36 +4,14 @@
  * submission, byte for byte, as an uninterrupted one.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runAndKillAt, tidal } from './cli-runs.ts';
 
-const CLI = join(import.meta.dirname, '../../bin/tidal.js');
 const root = mkdtempSync(join(tmpdir(), 'tidal-run-'));
 
-function tidal(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Starts a run and SIGKILLs it (and its training process) once `line` has been printed. */
-function runAndKillAt(args: string[], line: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let killed = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (!killed && line.test(out)) {
-        killed = true;
-        process.kill(-child.pid!, 'SIGKILL');
-      }
-    });
-    child.on('exit', () => (killed ? resolve(out) : reject(new Error(`the run ended before '${line}':\n${out}`))));
-  });
-}
 
 test('a smoke run writes a complete run folder and a scored submission', () => {
   const out = join(root, 'a');

@@ -4,35 +4,13 @@
  * data-timing (stage and job wall times). A slow test: two smoke runs, one of them twice.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runAndKillAt, tidal } from '../pipeline/cli-runs.ts';
 
-const CLI = join(import.meta.dirname, '../../bin/tidal.js');
 
-function tidal(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Starts a run and SIGKILLs its process group once `line` has been printed. */
-function runAndKillAt(args: string[], line: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-    let out = '';
-    let killed = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (!killed && line.test(out)) {
-        killed = true;
-        process.kill(-child.pid!, 'SIGKILL');
-      }
-    });
-    child.on('exit', () => (killed ? resolve() : reject(new Error(`the run ended before '${line}':\n${out}`))));
-  });
-}
 
 /** The page without its data-timing elements (none of them nests an element of its own tag). */
 function withoutTimings(html: string): string {
