@@ -89,13 +89,11 @@ export function summaryLines(input: ReportInput, blendMethod: string, paths: { s
     lines.push(`test inspiratory MAE: submission ${fmt(submitted.testMae)}, per-(R, C, time) baseline ${fmt(submitted.baselineTestMae)} (${versus} than the baseline)`);
   }
   if (round2) {
-    lines.push('pseudo-labelling, round 1 -> round 2:');
-    for (const m of round2.predictions.models) {
-      const before = predictions.models.find((x) => x.model === m.model)?.oofMae ?? null;
-      lines.push(`  CV ${m.model.padEnd(21)} ${fmt(before)} -> ${fmt(m.oofMae)}`);
-    }
-    lines.push(`  CV ${'blend + post-processing'.padEnd(21)} ${fmt(submitted.postprocessedOofMae)} -> ${fmt(round2.submitted.postprocessedOofMae)}`);
-    if (submitted.testMae !== null) lines.push(`  ${'test MAE'.padEnd(24)} ${fmt(submitted.testMae)} -> ${fmt(round2.submitted.testMae)}`);
+    lines.push('pseudo-labelling, inspiratory MAE round 1 -> round 2 (CV, then test):');
+    const change = (label: string, before: number | null, after: number | null) => lines.push(`  ${label.padEnd(24)} ${fmt(before)} -> ${fmt(after)}`);
+    for (const m of round2.predictions.models) change(m.model, predictions.models.find((x) => x.model === m.model)?.oofMae ?? null, m.oofMae);
+    change('blend + post-processing', submitted.postprocessedOofMae, round2.submitted.postprocessedOofMae);
+    if (submitted.testMae !== null) change('test (submission)', submitted.testMae, round2.submitted.testMae);
   }
   lines.push(`submission: ${paths.submission}`);
   lines.push(`run folder: ${paths.runDir} (${seconds.toFixed(0)} s)`);
