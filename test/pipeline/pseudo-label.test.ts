@@ -68,7 +68,10 @@ test('the pseudoLabel settings are checked with the rest of the config, at their
 
 test('a run with pseudoLabel writes round 1, the labels (round 1 submission on inspiratory rows) and round 2', async () => {
   run(round1, plain);
+  // A copy of the plain run: round 1 is reused only if pseudoLabel leaves its keys as they were.
+  cpSync(plain, reused, { recursive: true });
   const out = run(withPseudo(0.5), reused);
+  assert.match(out, /train: all 2 jobs already done/);
   assert.match(out, /pseudo-label: \d+ of 3200 test rows labelled from round 1's submission \(weight 0\.5\)/);
   assert.match(out, /train-round-2: 2 of 2 \(model, fold\) jobs to run/);
   assert.match(out, /submission: .*round-2\/submission\.csv/);
