@@ -4,14 +4,16 @@
  * only and ends as a fresh run does, and without `pseudoLabel` round 1 is untouched.
  */
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tableFromIPC } from 'apache-arrow';
 import { readTestCsv } from '../../dataset/index.ts';
 import { ConfigError, checkRun, parseRunConfig } from '../../pipeline/index.ts';
-import { runAndKillAt, tidal } from './cli-runs.ts';
+import { CLI, runAndKillAt, tidal } from './cli-runs.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tidal-pseudo-'));
 
@@ -130,6 +132,43 @@ test('a run killed in round 2 resumes it and ends with the bytes of an uninterru
   assert.match(r.stdout, /train-round-2: 1 of 2 \(model, fold\) jobs to run/);
   assert.deepEqual(bytes(killed, 'round-2', 'submission.csv'), bytes(reused, 'round-2', 'submission.csv'));
   assert.deepEqual(bytes(killed, 'round-2', 'pseudo-labels.arrow'), bytes(reused, 'round-2', 'pseudo-labels.arrow'));
+});
+
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+test('round-2 jobs train through the queue (tidal run --queue) to the same bytes', { skip: hasRedis ? false : 'install redis-server (apt-get install redis-server)' }, async () => {
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { detached: true, stdio: 'ignore' });
+  const worker = spawn(process.execPath, [CLI, 'worker', '--queue', `redis://127.0.0.1:${port}`], { detached: true, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+  try {
+    for (let i = 0; i < 100 && !(await listening(port)); i++) await new Promise((r) => setTimeout(r, 50));
+    const queued = join(root, 'queued');
+    cpSync(plain, queued, { recursive: true });
+    const r = tidal(['run', '--config', configFile(withPseudo(0.25)), '--out', queued, '--queue', `redis://127.0.0.1:${port}`]);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /train-round-2: 2 of 2 \(model, fold\) jobs to run, on the queue/);
+    assert.deepEqual(bytes(queued, 'round-2', 'submission.csv'), bytes(reused, 'round-2', 'submission.csv'));
+  } finally {
+    for (const child of [worker, redis]) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  }
 });
 
 test('dropping pseudoLabel again reuses round 1 whole and reports it alone', () => {
