@@ -6,7 +6,8 @@
  * Same budget means the same number of epochs per (model, fold) job: one round of E epochs against
  * round 1 of E/2 epochs plus a pseudo-labelled round 2 of E/2 epochs (retrained from scratch on the
  * fold's breaths plus every test breath). Round-2 epochs are longer (they also pass over the test
- * breaths), so each arm's wall time is reported next to it.
+ * breaths), so each arm's wall time is reported next to it. Each (breaths, epochs) size has its own
+ * section, so measurements at several budgets stand side by side; a rerun replaces its own.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,12 +22,11 @@ export interface PseudoQualityOptions {
   seed: number;
   backend: string;
   models: string[];
-  /** The Markdown file whose `## Pseudo-labelling` section is (re)written. */
+  /** The Markdown file whose `## Pseudo-labelling ...` section for this size is (re)written. */
   out: string;
   command: string;
 }
 
-const HEADING = '## Pseudo-labelling (`npm run quality -- --pseudo`)';
 const K = 3;
 
 interface Arm {
@@ -41,6 +41,7 @@ export async function pseudoLabelQuality(options: PseudoQualityOptions): Promise
   const { breaths, epochs, seed, backend, models } = options;
   if (epochs < 2 || epochs % 2 !== 0) throw new Error(`--epochs ${epochs}: the pseudo-labelling comparison splits the budget in two halves, give an even number >= 2`);
   const half = epochs / 2;
+  const heading = `## Pseudo-labelling (\`npm run quality -- --pseudo\`): ${breaths} breaths, ${epochs} epochs`;
   const scratch = mkdtempSync(join(tmpdir(), 'tidal-quality-pseudo-'));
   const base = {
     seed,
@@ -75,7 +76,13 @@ export async function pseudoLabelQuality(options: PseudoQualityOptions): Promise
     '|---|---|---|---|---|',
     ...arms.map((a) => `| ${a.name} | ${a.epochs} | ${Number.isFinite(a.seconds) ? a.seconds.toFixed(0) : '(in the row below)'} | ${fmt(a.cv)} | ${fmt(a.test)} |`),
   ].join('\n');
-  const section = `${HEADING}
+  const [one, , both] = arms;
+  const verdict =
+    one.test === null || both.test === null
+      ? ''
+      : `\nAt this budget the pseudo-labelled arm's test MAE is ${((100 * (both.test - one.test)) / one.test).toFixed(0)}% ${both.test <= one.test ? 'below' : 'above'} one round's` +
+        ` (${fmt(both.test)} against ${fmt(one.test)}), and ${fmt(arms[1].test)} -> ${fmt(both.test)} against round 1 alone.\n`;
+  const section = `${heading}
 
 Test inspiratory MAE of the whole pipeline with and without pseudo-labelling, at the same budget.
 Written by \`bench/quality-pseudo.ts\`; rerun it to refresh.
@@ -89,16 +96,16 @@ Written by \`bench/quality-pseudo.ts\`; rerun it to refresh.
   A round-2 epoch also passes over the test breaths, so it takes longer; see the wall times.
 
 ${table}
-
+${verdict}
 The CV of round 2 is slightly optimistic: its labels come from models that saw each fold's
 validation breaths. The test MAE is the honest comparison.
 `;
   const prior = existsSync(options.out) ? readFileSync(options.out, 'utf8') : '';
-  const at = prior.indexOf(HEADING);
+  const at = prior.indexOf(heading);
   let doc: string;
   if (at < 0) doc = `${prior.trimEnd()}\n\n${section}`;
   else {
-    const next = prior.indexOf('\n## ', at + HEADING.length);
+    const next = prior.indexOf('\n## ', at + heading.length);
     doc = `${prior.slice(0, at)}${section}${next < 0 ? '' : prior.slice(next)}`;
   }
   console.log(`\n${table}\n`);
