@@ -5,6 +5,7 @@
  * per row. Prints the table and writes docs/quality.md.
  *
  *   npm run quality [-- --breaths 2500 --epochs 10 --backend wasm --models bilstm,lstm-raw]
+ *   npm run quality -- --pseudo [...]   test MAE with and without pseudo-labelling (bench/quality-pseudo.ts)
  *
  *   1. simulate the data set; one fixed split (fold 0 of a stratified 5-fold)
  *   2. baselines: rc-time-mean, ridge on robust-scaled `full` features (fitted on inspiratory
@@ -27,6 +28,7 @@ import { selectBackend, type BackendName } from '../models/backend.ts';
 import { lossFor } from '../models/losses/index.ts';
 import { getModel, listModels } from '../models/registry.ts';
 import { fitFold, foldDataFromLayout, gatherBreaths, inspiratoryMaeFromMask, type RecipeInput } from '../models/training/index.ts';
+import { pseudoLabelQuality } from './quality-pseudo.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,12 +38,20 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     models: { type: 'string' },
     out: { type: 'string', default: 'docs/quality.md' },
+    pseudo: { type: 'boolean', default: false },
   },
 });
 const breaths = Number(values.breaths);
 const epochs = Number(values.epochs);
 const seed = Number(values.seed);
 const modelNames = values.models ? values.models.split(',') : listModels();
+
+if (values.pseudo) {
+  const models = values.models ? modelNames : ['lstm-raw'];
+  const command = `npm run quality -- --pseudo --breaths ${breaths} --epochs ${epochs} --seed ${seed} --backend ${values.backend} --models ${models.join(',')}`;
+  await pseudoLabelQuality({ breaths, epochs, seed, backend: values.backend!, models, out: values.out!, command });
+  process.exit(0);
+}
 
 /** The budget every model gets. */
 const RECIPE: RecipeInput = {

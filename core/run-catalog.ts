@@ -17,6 +17,9 @@
  *     predictions/MODEL/        oof.arrow (every train row) and test-fold<K>.arrow
  *     blend/oof.arrow           the cross-validated blend's out-of-fold predictions
  *     submission.csv
+ *     round-2/                  pseudo-labelling's second round (config `pseudoLabel`), when set:
+ *       pseudo-labels.arrow     the test breaths' labels and per-row weights
+ *       jobs/ predictions/ blend/oof.arrow submission.csv   as above, for round 2
  */
 import { join, resolve } from 'node:path';
 
@@ -94,8 +97,22 @@ export class RunCatalog {
   get jobsDir(): string {
     return this.path('jobs');
   }
-  job(modelId: string, fold: number): JobFiles {
-    const dir = this.path('jobs', modelId, `fold-${fold}`);
+  /**
+   * The folder of a training round's jobs, predictions, blend and submission: the run folder for
+   * round 1, `round-N/` for the pseudo-labelled rounds after it (round 1 stays as it was).
+   */
+  roundDir(round = 1): string {
+    return round === 1 ? this.dir : this.path(`round-${round}`);
+  }
+  /** The labels (blend predictions on test breaths) and row weights that round `round` trains on. */
+  pseudoLabels(round: number): string {
+    return join(this.roundDir(round), 'pseudo-labels.arrow');
+  }
+  roundSubmission(round = 1): string {
+    return join(this.roundDir(round), 'submission.csv');
+  }
+  job(modelId: string, fold: number, round = 1): JobFiles {
+    const dir = join(this.roundDir(round), 'jobs', modelId, `fold-${fold}`);
     return {
       dir,
       key: join(dir, 'key.txt'),

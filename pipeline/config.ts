@@ -40,6 +40,22 @@ const ModelEntry = z.strictObject({
   recipe: z.record(z.string(), z.unknown()).default({}),
 });
 
+/**
+ * Pseudo-labelling, as the 1st place did: after the blend, a second round trains every (model,
+ * fold) job again on the fold's training breaths plus every test breath, labelled with the
+ * round-1 predictions; each fold still validates on its own train breaths only.
+ */
+const PseudoLabel = z.strictObject({
+  /** Test rows that get a label: the scored inspiratory rows (u_out == 0) or all 80 of a breath. */
+  rows: z.enum(['inspiratory', 'all']).default('inspiratory'),
+  /** A labelled test row's weight in the loss; a train row weighs 1. */
+  weight: z.number().gt(0).max(10).default(1),
+  /** The labels: round 1's submission values (inverted and snapped as `postprocess` says) or the blend before post-processing. */
+  source: z.enum(['submission', 'blend']).default('submission'),
+  /** Round 2's overrides of each model's recipe (the run's recipe with the model's on top). */
+  recipe: z.record(z.string(), z.unknown()).default({}),
+});
+
 export const RunConfigSchema = z.strictObject({
   /** Run name: the folder under runs/ unless --out says otherwise, so a plain name, never a path. */
   name: z
@@ -81,10 +97,13 @@ export const RunConfigSchema = z.strictObject({
       snap: z.boolean().default(true),
     })
     .default({ invert: true, snap: true }),
+  /** A pseudo-labelled second round after the blend; absent, the run has one round. */
+  pseudoLabel: PseudoLabel.optional(),
 });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type ModelEntryConfig = z.infer<typeof ModelEntry>;
+export type PseudoLabelConfig = z.infer<typeof PseudoLabel>;
 
 export class ConfigError extends Error {
   constructor(source: string, problems: string[]) {

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { featureRegistry, scalerRegistry } from '../features/index.ts';
 import { getModel, listModels, lossFor, recipeProblems, resolveRecipe, type ModelDefinition, type RecipeInput, type TrainingRecipe } from '../models/index.ts';
 import { blendMethods, foldCombiners } from '../submissions/index.ts';
-import { ConfigError, modelEntryId, type ModelEntryConfig, type RunConfig } from './config.ts';
+import { ConfigError, modelEntryId, type ModelEntryConfig, type PseudoLabelConfig, type RunConfig } from './config.ts';
 
 export interface PlannedModel {
   /** The entry's label in the run (folder names, reports). */
@@ -21,9 +21,17 @@ export interface PlannedModel {
   recipe: TrainingRecipe;
 }
 
+/** The pseudo-labelled second round: the same models, each with its round-2 recipe. */
+export interface PseudoLabelPlan {
+  settings: PseudoLabelConfig;
+  models: PlannedModel[];
+}
+
 export interface RunPlan {
   config: RunConfig;
   models: PlannedModel[];
+  /** Set when the config has `pseudoLabel`. */
+  pseudoLabel?: PseudoLabelPlan;
 }
 
 /**
@@ -90,6 +98,32 @@ export function planRun(config: RunConfig, source: string): RunPlan {
   if (!scalerRegistry.has(config.scaler)) problems.push(`scaler: unknown scaler '${config.scaler}' (registered: ${scalerRegistry.names().join(', ')})`);
   const foldsFile = config.folds.file;
   if (foldsFile && !(existsSync(foldsFile) && statSync(foldsFile).isFile())) problems.push(`folds.file: ${foldsFile} is not a file`);
+  const pseudoLabel = config.pseudoLabel ? planPseudoLabel(config.pseudoLabel, models, problems) : undefined;
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { config, models: models as PlannedModel[] };
+  return pseudoLabel ? { config, models: models as PlannedModel[], pseudoLabel } : { config, models: models as PlannedModel[] };
+}
+
+/** Round 2's recipe of each model: its round-1 recipe with `pseudoLabel.recipe` on top. */
+function planPseudoLabel(settings: PseudoLabelConfig, models: (PlannedModel | null)[], problems: string[]): PseudoLabelPlan {
+  const reported = new Set<string>();
+  const round2: PlannedModel[] = [];
+  for (const model of models) {
+    if (!model) continue;
+    const recipeInput = mergeRecipe(model.recipeInput as Record<string, unknown>, settings.recipe);
+    const found = recipeProblems(recipeInput);
+    for (const p of found.filter((p) => Object.hasOwn(settings.recipe, p.path.split('.')[0]))) {
+      const line = `pseudoLabel.recipe.${p.path} ${p.message}`;
+      if (!reported.has(line)) problems.push(line);
+      reported.add(line);
+    }
+    if (found.length > 0) continue;
+    const recipe = resolveRecipe(recipeInput);
+    try {
+      lossFor(model.definition.outputKind(model.config as never), recipe.loss);
+    } catch (err) {
+      problems.push(`pseudoLabel.recipe.loss (${model.id}): ${(err as Error).message}`);
+    }
+    round2.push({ ...model, recipeInput, recipe });
+  }
+  return { settings, models: round2 };
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { writeFileAtomic } from '../core/index.ts';
+import { hashFile, writeFileAtomic } from '../core/index.ts';
 import { kernelPaths, selectBackend } from '../models/index.ts';
 import type { RunConfig } from './config.ts';
 import type { QueueOptions } from './stage.ts';
@@ -17,10 +17,11 @@ import { featuresStage } from './stages/features.ts';
 import { foldsStage } from './stages/folds.ts';
 import { breathTables, ingestStage } from './stages/ingest.ts';
 import { currentInputs, inputStage } from './stages/input.ts';
-import { predictionsStage, type ModelScore } from './stages/predictions.ts';
-import { reportStage, summaryLines } from './stages/report.ts';
-import { submitStage, type SubmitResult } from './stages/submit.ts';
-import { trainStage } from './stages/train.ts';
+import { predictionsRoundStage, predictionsStage, type ModelScore } from './stages/predictions.ts';
+import { PSEUDO_ROUND, pseudoLabelStage } from './stages/pseudo-label.ts';
+import { reportStage, summaryLines, type RoundOutputs } from './stages/report.ts';
+import { submitRoundStage, submitStage, type SubmitInput, type SubmitResult } from './stages/submit.ts';
+import { trainRoundStage, trainStage, type TrainInput } from './stages/train.ts';
 
 export interface RunOptions {
   config: RunConfig;
@@ -46,6 +47,8 @@ export interface RunSummary {
   backend: string;
   models: ModelScore[];
   submission: SubmitResult;
+  /** The pseudo-labelled second round's scores and submission (config `pseudoLabel`). */
+  round2?: { models: ModelScore[]; submission: SubmitResult };
   seconds: number;
 }
 
@@ -129,10 +132,29 @@ async function runStages(ctx: StageContext, until: StopStage | undefined, starte
   const tables = await breathTables(ctx, files);
   const predictions = await runStage(predictionsStage, { trained, train: tables.train, k }, ctx);
   const submitted = await runStage(submitStage, { files, tables, trained, predictions }, ctx);
-  await runStage(reportStage, { predictions, submitted }, ctx);
+  const round2 = plan.pseudoLabel ? await runPseudoLabelled(ctx, { files, tables, trained, predictions }, { files, layouts, k }) : undefined;
+  await runStage(reportStage, { predictions, submitted, round2 }, ctx);
 
   const seconds = (Date.now() - started) / 1000;
-  const paths = { submission: run.catalog.submission, htmlReport: run.catalog.htmlReport, runDir: run.dir };
-  for (const line of summaryLines({ predictions, submitted }, plan.config.blend.models, paths, seconds)) print(line);
-  return { runDir: run.dir, backend: ctx.backend.name, models: predictions.models, submission: submitted, seconds };
+  const submission = round2 ? run.catalog.roundSubmission(PSEUDO_ROUND) : run.catalog.submission;
+  const paths = { submission, htmlReport: run.catalog.htmlReport, runDir: run.dir };
+  for (const line of summaryLines({ predictions, submitted, round2 }, plan.config.blend.models, paths, seconds)) print(line);
+  const summary: RunSummary = { runDir: run.dir, backend: ctx.backend.name, models: predictions.models, submission: submitted, seconds };
+  return round2 ? { ...summary, round2: { models: round2.predictions.models, submission: round2.submitted } } : summary;
+}
+
+/**
+ * Pseudo-labelling: round 1's blend labels the test breaths, then every (model, fold) job trains
+ * again on its fold's breaths plus the labelled test breaths, and the round is blended into
+ * round-2/submission.csv. Round 1's outputs stay as they are.
+ */
+async function runPseudoLabelled(ctx: StageContext, round1: SubmitInput, data: TrainInput): Promise<RoundOutputs> {
+  const pseudo = ctx.plan.pseudoLabel!;
+  await runStage(pseudoLabelStage(pseudo), round1, ctx);
+  // The labels as they are on disk key the round's jobs: a resume never trains on other labels.
+  const labelsHash = await hashFile(ctx.run.catalog.pseudoLabels(PSEUDO_ROUND));
+  const trained = await runStage(trainRoundStage({ round: PSEUDO_ROUND, models: pseudo.models, labelsHash }), data, ctx);
+  const predictions = await runStage(predictionsRoundStage(PSEUDO_ROUND), { trained, train: round1.tables.train, k: data.k }, ctx);
+  const submitted = await runStage(submitRoundStage(PSEUDO_ROUND), { ...round1, trained, predictions }, ctx);
+  return { predictions, submitted };
 }

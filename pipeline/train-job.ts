@@ -13,6 +13,7 @@ import { kernelPaths, selectBackend, type BackendName, type KernelPaths } from '
 import { getModel } from '../models/registry.ts';
 import { fitFold, resolveRecipe, type RecipeInput } from '../models/training/index.ts';
 import { writeJobHistory } from './job-history.ts';
+import { readPseudoLabels, withPseudoLabels } from './pseudo-labels.ts';
 import { readPredictionColumn, writePredictionColumn } from '../submissions/index.ts';
 
 export interface TrainJobSpec {
@@ -32,6 +33,11 @@ export interface TrainJobSpec {
   backend: BackendName;
   /** The kernels the job must train with (part of its key: they differ in the last bits). */
   kernels: KernelPaths;
+  /**
+   * A pseudo-labelled round (2): the job also trains on every test breath, labelled by the run
+   * catalog's pseudoLabels(round), and lives under round-N/. Absent in round 1.
+   */
+  round?: number;
 }
 
 export interface TrainJobResult {
@@ -49,6 +55,11 @@ export interface DoneRecord {
   bestValidMae: number;
   epochsRun: number;
   seconds: number;
+}
+
+/** The job's folder in the run catalog (round 1's, or a pseudo-labelled round's). */
+export function jobFilesOf(spec: Pick<TrainJobSpec, 'runDir' | 'modelId' | 'fold' | 'round'>): JobFiles {
+  return new RunCatalog(spec.runDir).job(spec.modelId, spec.fold, spec.round);
 }
 
 /** The finished job's record when its outputs are complete and were made under `key`. */
@@ -69,7 +80,7 @@ export async function runTrainJob(
 ): Promise<DoneRecord> {
   const started = Date.now();
   const catalog = new RunCatalog(spec.runDir);
-  const job = catalog.job(spec.modelId, spec.fold);
+  const job = jobFilesOf(spec);
   // A resume state made under another key (changed config) must not be continued.
   if (existsSync(job.key) && readFileSync(job.key, 'utf8') !== spec.key) rmSync(job.dir, { recursive: true, force: true });
   writeFileAtomic(job.key, spec.key);
@@ -95,18 +106,24 @@ export async function runTrainJob(
 
   const definition = getModel(spec.modelName);
   const epochs = resolveRecipe(spec.recipe).epochs;
+  const trainData = {
+    x: scaledTrain.features,
+    mask: train.inspiratory,
+    target: train.target,
+    nBreaths: train.nBreaths,
+    nFeatures: train.nFeatures,
+    featureNames: train.featureNames,
+  };
+  // A pseudo-labelled round trains on the fold's breaths plus every test breath (appended after
+  // the train breaths); it validates on the fold's own breaths only, so its OOF stays honest.
+  const pseudo = spec.round === undefined ? null : readPseudoLabels(catalog.pseudoLabels(spec.round));
+  const data = pseudo ? withPseudoLabels(trainData, { x: scaledTest.features, mask: test.inspiratory, nBreaths: test.nBreaths }, pseudo) : trainData;
+  const fitIdx = pseudo ? Int32Array.from([...trainIdx, ...Array.from({ length: test.nBreaths }, (_, b) => train.nBreaths + b)]) : trainIdx;
   const result = await fitFold({
     definition,
     config: spec.config,
-    data: {
-      x: scaledTrain.features,
-      mask: train.inspiratory,
-      target: train.target,
-      nBreaths: train.nBreaths,
-      nFeatures: train.nFeatures,
-      featureNames: train.featureNames,
-    },
-    trainIdx,
+    data,
+    trainIdx: fitIdx,
     validIdx,
     test: { x: scaledTest.features, nBreaths: test.nBreaths, mask: test.inspiratory },
     recipe: spec.recipe,

@@ -79,6 +79,11 @@ export function compareRuns(runs: ComparedRun[]): Comparison {
   add('inversion coverage (%)', false, 1, (m) => 100 * m.metrics.inversionCoverage);
   add('test MAE', true, 4, (m) => m.metrics.testMae);
   add('baseline test MAE', true, 4, (m) => m.metrics.baselineTestMae);
+  // Pseudo-labelled runs (config pseudoLabel): their second round, next to the plain runs' only round.
+  if (runs.some((r) => r.manifest.metrics.round2)) {
+    add('round 2 OOF MAE blend', true, 4, (m) => m.metrics.round2?.blendOofMae);
+    add('round 2 test MAE', true, 4, (m) => m.metrics.round2?.testMae);
+  }
   const stages = [...new Set(runs.flatMap((r) => Object.keys(r.manifest.stages)))];
   for (const stage of stages) add(`${stage} seconds`, null, 1, (m) => m.stages[stage]?.seconds);
 

@@ -20,12 +20,15 @@ import { RunCatalog } from '../core/index.ts';
 import { blendMethods, crossValidatedBlend, readBlendOof, readPredictionColumn } from '../submissions/index.ts';
 
 const FoldScoreSchema = z.object({ fold: z.number().int(), validMae: z.number(), bestEpoch: z.number().int() });
+const ModelScoresSchema = z.array(z.object({ model: z.string(), oofMae: z.number(), folds: z.array(FoldScoreSchema) })).min(1);
 const MetricsSchema = z.object({
-  models: z.array(z.object({ model: z.string(), oofMae: z.number(), folds: z.array(FoldScoreSchema) })).min(1),
+  models: ModelScoresSchema,
   blendOofMae: z.number(),
   inversionCoverage: z.number(),
   testMae: z.number().nullable(),
   baselineTestMae: z.number().nullable(),
+  /** The pseudo-labelled second round (config `pseudoLabel`). */
+  round2: z.object({ models: ModelScoresSchema, blendOofMae: z.number(), postprocessedOofMae: z.number(), testMae: z.number().nullable() }).optional(),
 });
 const ManifestSchema = z.object({
   tidal: z.string(),

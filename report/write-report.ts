@@ -32,6 +32,23 @@ function blendLabel(a: RunArtifacts): string {
   return `blend (${a.blendMethod})`;
 }
 
+/** Round 1 against the pseudo-labelled round 2, when the run had one. */
+function pseudoLabelTable(metrics: RunArtifacts['manifest']['metrics']): string {
+  const round2 = metrics.round2;
+  if (!round2) return '';
+  const cell = (x: number | null | undefined) => `<td class="num">${x === null || x === undefined ? 'n/a' : fmtMae(x)}</td>`;
+  const rows = [
+    ...metrics.models.map((m) => `<tr><th>OOF ${escapeHtml(m.model)}</th>${cell(m.oofMae)}${cell(round2.models.find((x) => x.model === m.model)?.oofMae)}</tr>`),
+    `<tr><th>OOF blend</th>${cell(metrics.blendOofMae)}${cell(round2.blendOofMae)}</tr>`,
+    `<tr><th>test (submission)</th>${cell(metrics.testMae)}${cell(round2.testMae)}</tr>`,
+  ].join('\n');
+  return `<h3>Pseudo-labelling</h3>
+<table id="pseudo-label"><tr><th>inspiratory MAE</th><th class="num">round 1</th><th class="num">round 2 (pseudo-labelled)</th></tr>
+${rows}
+</table>
+<p class="note">Round 2 trained every (model, fold) job again on its fold's breaths plus the test breaths labelled by round 1; its submission is round-2/submission.csv.</p>`;
+}
+
 function summarySection(a: RunArtifacts, blendFoldMae: Map<number, number>): string {
   const m = a.manifest;
   const metrics = m.metrics;
@@ -79,6 +96,7 @@ ${hashes}
   return `<section id="summary">
 <h2>Summary</h2>
 ${run}
+${pseudoLabelTable(metrics)}
 <h3>Out-of-fold inspiratory MAE</h3>
 <table id="oof-scores">${head}
 ${modelRows}

@@ -47,6 +47,8 @@ export interface InversionSummary {
 export interface BuiltSubmission {
   /** Final value per test row, in the test table's row order. */
   pressure: Float64Array;
+  /** The blend's value per test row before post-processing (same order). */
+  testBlend: Float64Array;
   inputs: SubmissionInputs;
   blend: CrossValidatedBlend;
   /** OOF inspiratory MAE per model, of the cross-validated blend, and of the blend after post-processing. */
@@ -108,6 +110,7 @@ export async function buildSubmission(options: BuildSubmissionOptions): Promise<
   if (steps.length > 0) entries.push({ name: `blend:${method.name}+${steps.join('+')}`, oof: finalOof.pressure });
   const built: BuiltSubmission = {
     pressure: finalTest.pressure,
+    testBlend: Float64Array.from(testBlend),
     inputs,
     blend,
     report: oofReport(entries, train),

@@ -1,5 +1,5 @@
 export type { Loss, LossDefinition, LossTargets } from './types.ts';
-export { maskedMean, channel } from './masked-mean.ts';
+export { maskedMean, channel, weighted } from './masked-mean.ts';
 export { maskedMae } from './masked-mae.ts';
 export { mae } from './mae.ts';
 export { twoHeadMae } from './two-head-mae.ts';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/index.ts';
-import { channel, maskedMean } from './masked-mean.ts';
+import { channel, maskedMean, weighted } from './masked-mean.ts';
 import type { LossDefinition } from './types.ts';
 
 // Variable names must be unique in the engine while several losses are alive.
@@ -27,7 +27,7 @@ export const laplaceNll: LossDefinition = {
         tf.tidy(() => {
           const err = tf.abs(tf.sub(channel(yPred, 0), targets.pressure));
           const s = tf.reshape(logScale, [1, ROWS_PER_BREATH]);
-          return maskedMean(tf.add(tf.mul(err, tf.exp(tf.neg(s))), s), targets.inspiratory);
+          return maskedMean(tf.add(tf.mul(err, tf.exp(tf.neg(s))), s), weighted(targets.inspiratory, targets));
         }),
       dispose: () => logScale.dispose(),
     };

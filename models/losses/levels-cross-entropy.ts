@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PRESSURE_LEVELS, PRESSURE_MIN, PRESSURE_STEP } from '../../core/index.ts';
-import { maskedMean } from './masked-mean.ts';
+import { maskedMean, weighted } from './masked-mean.ts';
 import { statelessLoss, type LossDefinition } from './types.ts';
 
 /** Grid level of each target pressure, as pressureLevel() computes it (round half up, clipped). */
@@ -23,7 +23,7 @@ export const levelsCrossEntropy: LossDefinition = {
         const logp = tf.logSoftmax(yPred);
         const hot = tf.oneHot(targetLevels(targets.pressure), PRESSURE_LEVELS);
         const nll = tf.neg(tf.sum(tf.mul(hot, logp), -1));
-        return maskedMean(nll, targets.inspiratory);
+        return maskedMean(nll, weighted(targets.inspiratory, targets));
       }),
     ),
 };

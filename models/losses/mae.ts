@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { channel } from './masked-mean.ts';
+import { channel, maskedMean } from './masked-mean.ts';
 import { statelessLoss, type LossDefinition } from './types.ts';
 
 /**
@@ -13,6 +13,9 @@ export const mae: LossDefinition = {
   inspiratoryOnly: false,
   create: () =>
     statelessLoss('mae', (targets, yPred) =>
-      tf.tidy(() => tf.mean(tf.abs(tf.sub(channel(yPred, 0), targets.pressure))) as tf.Scalar),
+      tf.tidy(() => {
+        const err = tf.abs(tf.sub(channel(yPred, 0), targets.pressure));
+        return targets.weight ? maskedMean(err, targets.weight) : (tf.mean(err) as tf.Scalar);
+      }),
     ),
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { channel, maskedMean } from './masked-mean.ts';
+import { channel, maskedMean, weighted } from './masked-mean.ts';
 import { statelessLoss, type LossDefinition } from './types.ts';
 
 /** MAE on inspiratory rows only: the competition metric itself, used as the loss. */
@@ -10,6 +10,6 @@ export const maskedMae: LossDefinition = {
   inspiratoryOnly: true,
   create: () =>
     statelessLoss('masked-mae', (targets, yPred) =>
-      tf.tidy(() => maskedMean(tf.abs(tf.sub(channel(yPred, 0), targets.pressure)), targets.inspiratory)),
+      tf.tidy(() => maskedMean(tf.abs(tf.sub(channel(yPred, 0), targets.pressure)), weighted(targets.inspiratory, targets))),
     ),
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/index.ts';
-import { channel, maskedMean } from './masked-mean.ts';
+import { channel, maskedMean, weighted } from './masked-mean.ts';
 import { statelessLoss, type LossDefinition } from './types.ts';
 
 /** [batch, 80] x[t] - x[t-1], 0 on row 0. */
@@ -27,11 +27,13 @@ export const multiTargetMae: LossDefinition = {
         const m = targets.inspiratory;
         const [b, t] = m.shape;
         const p = tf.mul(targets.pressure, m);
-        const diffWeight = tf.concat([tf.slice(m, [0, 0], [b, 1]), tf.mul(tf.slice(m, [0, 1], [b, t - 1]), tf.slice(m, [0, 0], [b, t - 1]))], 1);
+        // Row weights (pseudo-labels); a difference weighs the lesser of its two rows'.
+        const w = weighted(m, targets);
+        const diffWeight = tf.concat([tf.slice(w, [0, 0], [b, 1]), tf.minimum(tf.slice(w, [0, 1], [b, t - 1]), tf.slice(w, [0, 0], [b, t - 1]))], 1);
         const terms = [
-          maskedMean(tf.abs(tf.sub(channel(yPred, 0), targets.pressure)), m),
+          maskedMean(tf.abs(tf.sub(channel(yPred, 0), targets.pressure)), w),
           maskedMean(tf.abs(tf.sub(channel(yPred, 1), firstDiff(p as tf.Tensor2D))), diffWeight),
-          tf.div(maskedMean(tf.abs(tf.sub(channel(yPred, 2), tf.cumsum(p, 1))), m), ROWS_PER_BREATH),
+          tf.div(maskedMean(tf.abs(tf.sub(channel(yPred, 2), tf.cumsum(p, 1))), w), ROWS_PER_BREATH),
         ];
         return tf.addN(terms) as tf.Scalar;
       }),

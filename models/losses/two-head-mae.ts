@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { channel, maskedMean } from './masked-mean.ts';
+import { channel, maskedMean, weighted } from './masked-mean.ts';
 import { statelessLoss, type LossDefinition } from './types.ts';
 
 /**
@@ -14,8 +14,8 @@ export const twoHeadMae: LossDefinition = {
   create: () =>
     statelessLoss('two-head-mae', (targets, yPred) =>
       tf.tidy(() => {
-        const insp = maskedMean(tf.abs(tf.sub(channel(yPred, 0), targets.pressure)), targets.inspiratory);
-        const exp = maskedMean(tf.abs(tf.sub(channel(yPred, 1), targets.pressure)), tf.sub(1, targets.inspiratory));
+        const insp = maskedMean(tf.abs(tf.sub(channel(yPred, 0), targets.pressure)), weighted(targets.inspiratory, targets));
+        const exp = maskedMean(tf.abs(tf.sub(channel(yPred, 1), targets.pressure)), weighted(tf.sub(1, targets.inspiratory), targets));
         return tf.mul(0.5, tf.add(insp, exp)) as tf.Scalar;
       }),
     ),

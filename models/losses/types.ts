@@ -10,6 +10,11 @@ export interface LossTargets {
   pressure: tf.Tensor2D;
   /** [batch, 80] 1 on inspiratory rows (u_out == 0, the scored rows), 0 elsewhere. */
   inspiratory: tf.Tensor2D;
+  /**
+   * [batch, 80] per-row weight (pseudo-labelled test rows weigh `pseudoLabel.weight`, rows without
+   * a label 0); absent, every row weighs 1. Losses weigh each row's term by it.
+   */
+  weight?: tf.Tensor2D;
 }
 
 /** A loss instance: one per training run, because some losses hold trainable variables. */

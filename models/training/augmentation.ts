@@ -8,7 +8,7 @@
  *   use a feature set without them when masking.
  * - Mixup: a breath is replaced by lambda * itself + (1 - lambda) * another breath of the batch,
  *   features and target alike, lambda ~ Beta(alpha, alpha); a row stays scored only when it is
- *   inspiratory in both breaths.
+ *   inspiratory in both breaths, and weighs the lesser of the two rows' weights.
  */
 import { ROWS_PER_BREATH } from '../../dataset/index.ts';
 import type { AugmentationConfig } from './recipe.ts';
@@ -44,18 +44,21 @@ export interface AugmentBatch {
   target: Float32Array;
   /** [n, 80] 1 on inspiratory rows. */
   inspiratory: Float32Array;
+  /** [n, 80] row weights, when the data has them. */
+  weight?: Float32Array;
   n: number;
   nFeatures: number;
 }
 
 export function augmentBatch(batch: AugmentBatch, config: AugmentationConfig, columns: OneHotColumns, rng: () => number): void {
-  const { x, target, inspiratory, n, nFeatures: f } = batch;
+  const { x, target, inspiratory, weight, n, nFeatures: f } = batch;
   const width = ROWS_PER_BREATH * f;
   if (config.mixupProbability > 0) {
     // Partners come from the batch as it was before any mixing.
     const x0 = x.slice();
     const t0 = target.slice();
     const m0 = inspiratory.slice();
+    const w0 = weight?.slice();
     for (let i = 0; i < n; i++) {
       if (n < 2 || rng() >= config.mixupProbability) continue;
       const j = (i + 1 + Math.floor(rng() * (n - 1))) % n;
@@ -66,6 +69,7 @@ export function augmentBatch(batch: AugmentBatch, config: AugmentationConfig, co
         const b = j * ROWS_PER_BREATH + r;
         target[a] = lambda * t0[a] + (1 - lambda) * t0[b];
         inspiratory[a] = m0[a] * m0[b];
+        if (weight && w0) weight[a] = Math.min(w0[a], w0[b]);
       }
     }
   }

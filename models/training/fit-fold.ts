@@ -67,6 +67,7 @@ function checkData(data: FoldData, trainIdx: ArrayLike<number>, validIdx: ArrayL
   expect('data.x', data.x.length, rows * data.nFeatures);
   expect('data.mask', data.mask.length, rows);
   expect('data.target', data.target.length, rows);
+  if (data.weight) expect('data.weight', data.weight.length, rows);
   if (data.featureNames) expect('data.featureNames', data.featureNames.length, data.nFeatures);
   if (test) {
     expect('test.x', test.x.length, test.nBreaths * ROWS_PER_BREATH * data.nFeatures);
@@ -201,6 +202,7 @@ async function trainEpoch(session: FoldSession, data: FoldData, trainIdx: ArrayL
       x: gatherBreaths(data.x, ids, ROWS_PER_BREATH * f),
       target: gatherBreaths(data.target, ids, ROWS_PER_BREATH),
       inspiratory: gatherBreaths(inspiratory, ids, ROWS_PER_BREATH),
+      weight: data.weight ? gatherBreaths(data.weight, ids, ROWS_PER_BREATH) : undefined,
       n,
       nFeatures: f,
     };
@@ -211,6 +213,7 @@ async function trainEpoch(session: FoldSession, data: FoldData, trainIdx: ArrayL
       const targets = {
         pressure: tf.tensor2d(batch.target, [n, ROWS_PER_BREATH]),
         inspiratory: tf.tensor2d(batch.inspiratory, [n, ROWS_PER_BREATH]),
+        weight: batch.weight ? tf.tensor2d(batch.weight, [n, ROWS_PER_BREATH]) : undefined,
       };
       const { value, grads } = tf.variableGrads(() => loss.compute(targets, model.apply(x, { training: true }) as tf.Tensor3D), variables);
       let ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));

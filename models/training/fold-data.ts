@@ -9,6 +9,11 @@ export interface FoldData {
   mask: Float32Array | Uint8Array;
   /** [nBreaths * 80] pressure. */
   target: Float32Array;
+  /**
+   * [nBreaths * 80] the weight of each row in the loss (pseudo-labelled breaths); absent, every
+   * row weighs 1. Validation scores rows by the metric, unweighted.
+   */
+  weight?: Float32Array;
   nBreaths: number;
   nFeatures: number;
   /** Column names: augmentation finds the one-hot R/C columns by name. */

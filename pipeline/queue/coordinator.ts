@@ -11,8 +11,7 @@ import { resolve } from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { PoolJob } from '../job-pool.ts';
 import type { JobProgress, Progress } from '../progress.ts';
-import { RunCatalog } from '../../core/index.ts';
-import { readDone, type TrainJobSpec } from '../train-job.ts';
+import { jobFilesOf, readDone, type TrainJobSpec } from '../train-job.ts';
 import { codeVersion, dataVersion, tidalVersion } from './job-key.ts';
 import { QUEUE_NAME, queueJobId, type QueueJobData, type QueueJobProgress } from './protocol.ts';
 import { checkRedisReachable, connectRedis, redactRedisUrl } from './redis-connection.ts';
@@ -48,7 +47,7 @@ function absoluteSpec(spec: TrainJobSpec): TrainJobSpec {
   return { ...spec, runDir: resolve(spec.runDir) };
 }
 
-const jobFiles = (spec: TrainJobSpec) => new RunCatalog(spec.runDir).job(spec.modelId, spec.fold);
+const jobFiles = (spec: TrainJobSpec) => jobFilesOf(spec);
 
 /**
  * Enqueues every job, waits for all of them and returns their summaries in order. After the first

@@ -58,9 +58,10 @@ export function tidalVersion(): string {
 const dataHashes = new Map<string, Promise<string>>();
 
 /** One hash over the files a job reads; a file is hashed again only when its size or mtime changed. */
-export async function dataVersion(spec: Pick<TrainJobSpec, 'runDir' | 'trainFeatures' | 'testFeatures'>): Promise<string> {
+export async function dataVersion(spec: Pick<TrainJobSpec, 'runDir' | 'trainFeatures' | 'testFeatures' | 'round'>): Promise<string> {
   const catalog = new RunCatalog(spec.runDir);
   const paths = [join(catalog.cacheDir, spec.trainFeatures), join(catalog.cacheDir, spec.testFeatures), catalog.folds];
+  if (spec.round !== undefined) paths.push(catalog.pseudoLabels(spec.round));
   const parts = await Promise.all(
     paths.map((path) => {
       const { size, mtimeMs } = statSync(path);

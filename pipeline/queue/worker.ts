@@ -12,8 +12,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { BackendName } from '../../models/backend.ts';
 import { runTrainProcess } from '../job-pool.ts';
-import { RunCatalog } from '../../core/index.ts';
-import { readDone } from '../train-job.ts';
+import { jobFilesOf, readDone } from '../train-job.ts';
 import { codeVersion, dataVersion, keyMismatch, tidalVersion } from './job-key.ts';
 import { QUEUE_NAME, mapRunsRoot, type QueueJobData, type QueueJobProgress } from './protocol.ts';
 import { checkRedisReachable, connectRedis, redactRedisUrl } from './redis-connection.ts';
@@ -62,7 +61,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
     const mismatch = keyMismatch(key, { ...here, data });
     if (mismatch) throw new UnrecoverableError(`${name} refuses ${label}: ${mismatch}`);
-    const done = readDone(new RunCatalog(spec.runDir).job(spec.modelId, spec.fold), spec.key);
+    const done = readDone(jobFilesOf(spec), spec.key);
     if (done) {
       log(`${label}: already done, not trained again`);
       return { ...done, info: `best MAE ${done.bestValidMae.toFixed(4)} at epoch ${done.bestEpoch}` };

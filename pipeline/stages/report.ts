@@ -1,7 +1,8 @@
 /**
  * Stage `report`: the run's metrics in manifest.json, report.md (out-of-fold MAE per model and of
  * the blend, overall and per (R, C)) and report.html (charts, read from the run folder and the
- * manifest just written); `summaryLines` is what the terminal shows at the end.
+ * manifest just written); `summaryLines` is what the terminal shows at the end. With
+ * pseudo-labelling, round 2's scores stand next to round 1's in all three.
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -11,25 +12,61 @@ import type { Stage } from '../stage.ts';
 import type { PredictionsResult } from './predictions.ts';
 import type { SubmitResult } from './submit.ts';
 
-export interface ReportInput {
+/** One round's model scores and blend. */
+export interface RoundOutputs {
   predictions: PredictionsResult;
   submitted: SubmitResult;
+}
+
+export interface ReportInput extends RoundOutputs {
+  /** The pseudo-labelled second round, when the config has `pseudoLabel`. */
+  round2?: RoundOutputs;
+}
+
+const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
+
+/** Round 1 and round 2 side by side, as a Markdown table. */
+function roundsTable(round1: RoundOutputs, round2: RoundOutputs): string {
+  const rows: [string, number | null, number | null][] = [
+    ...round1.predictions.models.map((m): [string, number | null, number | null] => [
+      `CV ${m.model}`,
+      m.oofMae,
+      round2.predictions.models.find((x) => x.model === m.model)?.oofMae ?? null,
+    ]),
+    ['CV blend', round1.submitted.blendOofMae, round2.submitted.blendOofMae],
+    ['CV blend + post-processing', round1.submitted.postprocessedOofMae, round2.submitted.postprocessedOofMae],
+    ['test (submission)', round1.submitted.testMae, round2.submitted.testMae],
+  ];
+  return ['| inspiratory MAE | round 1 | round 2 (pseudo-labelled) |', '|---|---:|---:|', ...rows.map(([what, a, b]) => `| ${what} | ${fmt(a)} | ${fmt(b)} |`)].join('\n');
+}
+
+function roundMetrics({ predictions, submitted }: RoundOutputs) {
+  return {
+    models: predictions.models,
+    blendOofMae: submitted.blendOofMae,
+    postprocessedOofMae: submitted.postprocessedOofMae,
+    blendWeights: submitted.blendWeights,
+    inversionCoverage: submitted.inversionCoverage,
+    testMae: submitted.testMae,
+  };
 }
 
 export const reportStage: Stage<ReportInput, { report: string }> = {
   name: 'report',
   key: (input, ctx) => ({ ...input, name: ctx.plan.config.name }),
-  async run({ predictions, submitted }, ctx) {
-    writeFileAtomic(ctx.run.catalog.report, `# Run ${ctx.plan.config.name}\n\nOut-of-fold inspiratory MAE, overall and per (R, C):\n\n${submitted.reportTable}\n`);
+  async run({ predictions, submitted, round2 }, ctx) {
+    let report = `# Run ${ctx.plan.config.name}\n\nOut-of-fold inspiratory MAE, overall and per (R, C):\n\n${submitted.reportTable}\n`;
+    if (round2) {
+      report +=
+        `\n## Pseudo-labelling\n\nRound 2 trained every (model, fold) job again with the test breaths labelled by round 1 (round-2/):\n\n` +
+        `${roundsTable({ predictions, submitted }, round2)}\n\nRound 2, out-of-fold inspiratory MAE, overall and per (R, C):\n\n${round2.submitted.reportTable}\n`;
+    }
+    writeFileAtomic(ctx.run.catalog.report, report);
     ctx.run.updateManifest((m) => {
       m.metrics = {
-        models: predictions.models,
-        blendOofMae: submitted.blendOofMae,
-        postprocessedOofMae: submitted.postprocessedOofMae,
-        blendWeights: submitted.blendWeights,
-        inversionCoverage: submitted.inversionCoverage,
-        testMae: submitted.testMae,
+        ...roundMetrics({ predictions, submitted }),
         baselineTestMae: submitted.baselineTestMae,
+        ...(round2 ? { round2: roundMetrics(round2) } : {}),
       };
     });
     await writeHtmlReport(ctx.run.dir);
@@ -40,8 +77,7 @@ export const reportStage: Stage<ReportInput, { report: string }> = {
 
 /** The end-of-run summary for the terminal and log.txt. */
 export function summaryLines(input: ReportInput, blendMethod: string, paths: { submission: string; htmlReport: string; runDir: string }, seconds: number): string[] {
-  const { predictions, submitted } = input;
-  const fmt = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
+  const { predictions, submitted, round2 } = input;
   const lines = ['', 'CV inspiratory MAE (out of fold):'];
   for (const m of predictions.models) lines.push(`  ${m.model.padEnd(24)} ${fmt(m.oofMae)}   folds: ${m.folds.map((f) => f.validMae.toFixed(4)).join(' ')}`);
   lines.push(`  ${'blend'.padEnd(24)} ${fmt(submitted.blendOofMae)} (${blendMethod}, cross-validated)`);
@@ -51,6 +87,13 @@ export function summaryLines(input: ReportInput, blendMethod: string, paths: { s
     const ratio = submitted.baselineTestMae / submitted.testMae;
     const versus = ratio >= 1 ? `${ratio.toFixed(1)}x lower error` : `${(1 / ratio).toFixed(1)}x higher error`;
     lines.push(`test inspiratory MAE: submission ${fmt(submitted.testMae)}, per-(R, C, time) baseline ${fmt(submitted.baselineTestMae)} (${versus} than the baseline)`);
+  }
+  if (round2) {
+    lines.push('pseudo-labelling, inspiratory MAE round 1 -> round 2 (CV, then test):');
+    const change = (label: string, before: number | null, after: number | null) => lines.push(`  ${label.padEnd(24)} ${fmt(before)} -> ${fmt(after)}`);
+    for (const m of round2.predictions.models) change(m.model, predictions.models.find((x) => x.model === m.model)?.oofMae ?? null, m.oofMae);
+    change('blend + post-processing', submitted.postprocessedOofMae, round2.submitted.postprocessedOofMae);
+    if (submitted.testMae !== null) change('test (submission)', submitted.testMae, round2.submitted.testMae);
   }
   lines.push(`submission: ${paths.submission}`);
   lines.push(`run folder: ${paths.runDir} (${seconds.toFixed(0)} s)`);

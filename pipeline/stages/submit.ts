@@ -4,11 +4,13 @@
  * blend's out-of-fold predictions, and
  * the scores that follow: out-of-fold MAE of the blend, inversion coverage and, when the test
  * answers are known, the submission's test MAE next to the per-(R, C, time-step) baseline's.
+ * A pseudo-labelled round's (`submitRoundStage`) blends its own predictions into round-N/.
  */
 import { existsSync } from 'node:fs';
 import { fitRcTimeMean, predictRcTimeMean } from '../../models/index.ts';
-import { buildSubmission, formatReport, inspiratoryMaeFromUOut, writeBlendOof } from '../../submissions/index.ts';
-import type { Stage } from '../stage.ts';
+import { buildSubmission, formatReport, inspiratoryMaeFromUOut, loadRunPredictions, writeBlendOof, type BuiltSubmission } from '../../submissions/index.ts';
+import { RunCatalog } from '../../core/index.ts';
+import type { Stage, StageContext } from '../stage.ts';
 import type { BreathTables } from './ingest.ts';
 import { inputPath, type InputFiles } from './input.ts';
 import type { PredictionsResult } from './predictions.ts';
@@ -36,45 +38,64 @@ export interface SubmitResult {
   reportTable: string;
 }
 
-export const submitStage: Stage<SubmitInput, SubmitResult> = {
-  name: 'submit',
-  key: ({ files, trained }, ctx) => ({
-    jobs: trained.jobs.map((j) => j.key),
-    blend: ctx.plan.config.blend,
-    postprocess: ctx.plan.config.postprocess,
-    sampleSubmission: files.hashes.sampleSubmission,
-    answers: files.hashes.answers ?? null,
-  }),
-  async run({ files, tables, predictions }, ctx) {
-    const { config } = ctx.plan;
-    // Sorted, as `tidal submit` selects them, so both build the same blend.
-    const models = ctx.plan.models.map((m) => m.id).sort();
-    const built = await buildSubmission({
-      runDir: ctx.run.dir,
-      selection: { models, folds: predictions.k },
-      train: tables.train,
-      test: tables.test,
-      sampleSubmission: inputPath(ctx, files, 'sampleSubmission'),
-      answers: inputPath(ctx, files, 'answers'),
-      foldsPath: ctx.run.catalog.folds,
-      foldCombine: config.blend.folds,
-      modelCombine: config.blend.models,
-      postprocess: config.postprocess,
-      out: ctx.run.catalog.submission,
-    });
-    writeBlendOof(ctx.run.dir, built.blend.oof);
-    const answers = built.inputs.answers;
-    const baseline = answers ? inspiratoryMaeFromUOut(predictRcTimeMean(fitRcTimeMean(tables.train), tables.test), answers, tables.test.uOut) : null;
-    const weights = built.blend.fit.weights;
-    return {
-      blendOofMae: built.blendOofMae,
-      postprocessedOofMae: built.postprocessedOofMae,
-      inversionCoverage: built.inversionCoverage,
-      testMae: built.testMae ?? null,
-      baselineTestMae: baseline,
-      blendWeights: weights ? Object.fromEntries(models.map((id, i) => [id, weights[i]])) : null,
-      reportTable: formatReport(built.report),
-    };
-  },
-  outputsPresent: (_, ctx) => existsSync(ctx.run.catalog.submission) && existsSync(ctx.run.catalog.blendOof),
-};
+/** The configured blend and post-processing of a round's saved predictions; writes `out` when given. */
+export async function buildRunSubmission(input: SubmitInput, ctx: StageContext, round: number, out?: string): Promise<{ built: BuiltSubmission; models: string[] }> {
+  const { files, tables, predictions } = input;
+  const { config } = ctx.plan;
+  // Sorted, as `tidal submit` selects them, so both build the same blend.
+  const models = ctx.plan.models.map((m) => m.id).sort();
+  const built = await buildSubmission({
+    runDir: ctx.run.dir,
+    predictions: loadRunPredictions(ctx.run.catalog.roundDir(round), { models, folds: predictions.k }),
+    train: tables.train,
+    test: tables.test,
+    sampleSubmission: inputPath(ctx, files, 'sampleSubmission'),
+    answers: inputPath(ctx, files, 'answers'),
+    foldsPath: ctx.run.catalog.folds,
+    foldCombine: config.blend.folds,
+    modelCombine: config.blend.models,
+    postprocess: config.postprocess,
+    out,
+  });
+  return { built, models };
+}
+
+function submitStageFor(name: string, round: number): Stage<SubmitInput, SubmitResult> {
+  const submission = (ctx: StageContext) => ctx.run.catalog.roundSubmission(round);
+  const blendOof = (ctx: StageContext) => new RunCatalog(ctx.run.catalog.roundDir(round)).blendOof;
+  return {
+    name,
+    key: ({ files, trained }, ctx) => ({
+      jobs: trained.jobs.map((j) => j.key),
+      blend: ctx.plan.config.blend,
+      postprocess: ctx.plan.config.postprocess,
+      sampleSubmission: files.hashes.sampleSubmission,
+      answers: files.hashes.answers ?? null,
+    }),
+    async run(input, ctx) {
+      const { tables } = input;
+      const { built, models } = await buildRunSubmission(input, ctx, round, submission(ctx));
+      writeBlendOof(ctx.run.catalog.roundDir(round), built.blend.oof);
+      const answers = built.inputs.answers;
+      const baseline = answers ? inspiratoryMaeFromUOut(predictRcTimeMean(fitRcTimeMean(tables.train), tables.test), answers, tables.test.uOut) : null;
+      const weights = built.blend.fit.weights;
+      return {
+        blendOofMae: built.blendOofMae,
+        postprocessedOofMae: built.postprocessedOofMae,
+        inversionCoverage: built.inversionCoverage,
+        testMae: built.testMae ?? null,
+        baselineTestMae: baseline,
+        blendWeights: weights ? Object.fromEntries(models.map((id, i) => [id, weights[i]])) : null,
+        reportTable: formatReport(built.report),
+      };
+    },
+    outputsPresent: (_, ctx) => existsSync(submission(ctx)) && existsSync(blendOof(ctx)),
+  };
+}
+
+export const submitStage = submitStageFor('submit', 1);
+
+/** A pseudo-labelled round's blend and submission: stage `submit-round-N`, into round-N/. */
+export function submitRoundStage(round: number): Stage<SubmitInput, SubmitResult> {
+  return submitStageFor(`submit-round-${round}`, round);
+}
