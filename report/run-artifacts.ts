@@ -25,7 +25,10 @@ const MetricsSchema = z.object({
   blendOofMae: z.number(),
   inversionCoverage: z.number(),
   testMae: z.number().nullable(),
+  // Runs from before these scores existed have neither.
+  blendTestMae: z.number().nullable().default(null),
   baselineTestMae: z.number().nullable(),
+  modelContributions: z.array(z.object({ model: z.string(), blendOofMaeWithout: z.number(), cost: z.number() })).default([]),
 });
 const ManifestSchema = z.object({
   tidal: z.string(),
