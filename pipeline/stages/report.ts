@@ -23,7 +23,7 @@ export const reportStage: Stage<ReportInput, { report: string }> = {
   async run({ predictions, submitted }, ctx) {
     const added =
       submitted.contributions.length > 0
-        ? `\nWhat each model adds: the blend refitted without it, cross-validated over the same folds:\n\n${formatContributions(submitted.contributions, submitted.blendOofMae)}\n`
+        ? `What each model adds: the blend refitted without it, cross-validated over the same folds:\n\n${formatContributions(submitted.contributions, submitted.blendOofMae)}\n`
         : '';
     writeFileAtomic(ctx.run.catalog.report, `# Run ${ctx.plan.config.name}\n\nOut-of-fold inspiratory MAE, overall and per (R, C):\n\n${submitted.reportTable}\n${added}`);
     ctx.run.updateManifest((m) => {
