@@ -14,6 +14,10 @@
  *      preset itself spends (its epochs times its training breaths per fold), so the preset's own
  *      size is the preset's own run. A count, not a clock: the same seed gives the same curve.
  *   3. the table -> stdout and the "Learning curve" section of docs/quality.md
+ *
+ * With the default budget each size costs about one default run's training, so the four sizes take
+ * about four default runs (and the 30,000-breath one its larger data stages); try the machinery
+ * with e.g. `--sizes 100,200 --test-breaths 60 --curve-budget 150`.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,6 +115,7 @@ export async function curveMain(argv: string[]): Promise<void> {
   }
 
   // 3. the table
+  const smallCheck = values['curve-budget'] !== undefined || largest < 30_000;
   const rows = [
     `| train breaths | epochs (${models.join(' / ')}) | wall seconds | blend OOF MAE | test MAE, blend | test MAE, after post-processing | per-(R, C, time) baseline |`,
     '|---|---|---|---|---|---|---|',
@@ -128,7 +133,7 @@ seed gives the same curve. A regression shows as a higher MAE at the same size.
 - Command: \`${command}\`
 - Date: ${new Date().toISOString().slice(0, 10)}; ${((performance.now() - started) / 60000).toFixed(0)} minutes in all
 - ${machineLine(loadBefore, loadNow())}
-- Data: built-in simulator, seed ${seed}; training sets nested (each the first N breaths of the largest)
+- Data: built-in simulator, seed ${seed}; training sets nested (each the first N breaths of the largest)${smallCheck ? '\n- **A check of the machinery (sizes or budget below the measurement\'s), not the measurement**' : ''}
 
 ${rows}
 `;
