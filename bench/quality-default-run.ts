@@ -26,6 +26,8 @@ export interface DefaultRunMetrics {
   testMae: number | null;
   baselineTestMae: number | null;
   inversionCoverage: number;
+  /** Per model, the blend's OOF MAE without it and the rise over the full blend's. */
+  modelContributions: { model: string; blendOofMaeWithout: number; cost: number }[];
 }
 
 export interface DefaultRun {
@@ -111,6 +113,7 @@ export async function runTimed(config: RunConfig, workDir: string): Promise<Defa
       testMae: m.testMae ?? null,
       baselineTestMae: m.baselineTestMae ?? null,
       inversionCoverage: m.inversionCoverage ?? 0,
+      modelContributions: m.modelContributions ?? [],
     },
   };
 }

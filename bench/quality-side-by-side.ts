@@ -118,7 +118,7 @@ export async function sideBySideMain(argv: string[]): Promise<void> {
   const rows = [
     '| | wall seconds | test inspiratory MAE | note |',
     '|---|---|---|---|',
-    `| default run: blend before post-processing | ${run.seconds.toFixed(0)} | ${fmtMae(m.blendTestMae)} | ${m.models.map((x) => `${x.model} OOF ${fmtMae(x.oofMae)}`).join(', ')}; blend OOF ${fmtMae(m.blendOofMae)}; weights ${weights} |`,
+    `| default run: blend before post-processing | ${run.seconds.toFixed(0)} | ${fmtMae(m.blendTestMae)} | ${m.models.map((x) => `${x.model} OOF ${fmtMae(x.oofMae)}`).join(', ')}; blend OOF ${fmtMae(m.blendOofMae)}; weights ${weights}${m.modelContributions.map((c) => `; without ${c.model} ${c.cost >= 0 ? '+' : ''}${c.cost.toFixed(3)}`).join('')} |`,
     `| default run: after post-processing (submission) | same run | ${fmtMae(m.testMae)} | inversion solved ${(100 * m.inversionCoverage).toFixed(1)}% of inspiratory test rows, then grid snapping |`,
     torch
       ? `| PyTorch 2 x BiLSTM(64) + Dense (bench/torch_bilstm.py) | ${torch.train_seconds.toFixed(0)} | ${fmtMae(torch.test_mae)} | ${torchNote} |`
