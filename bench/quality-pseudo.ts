@@ -9,11 +9,11 @@
  * breaths), so each arm's wall time is reported next to it. Each (breaths, epochs) size has its own
  * section, so measurements at several budgets stand side by side; a rerun replaces its own.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/index.ts';
 import { parseRunConfig, runPipeline, type RunSummary } from '../pipeline/index.ts';
+import { writeQualitySection } from './quality-default-run.ts';
 
 export interface PseudoQualityOptions {
   breaths: number;
@@ -41,7 +41,7 @@ export async function pseudoLabelQuality(options: PseudoQualityOptions): Promise
   const { breaths, epochs, seed, backend, models } = options;
   if (epochs < 2 || epochs % 2 !== 0) throw new Error(`--epochs ${epochs}: the pseudo-labelling comparison splits the budget in two halves, give an even number >= 2`);
   const half = epochs / 2;
-  const heading = `## Pseudo-labelling (\`npm run quality -- --pseudo\`): ${breaths} breaths, ${epochs} epochs`;
+  const heading = `Pseudo-labelling (\`npm run quality -- --pseudo\`): ${breaths} breaths, ${epochs} epochs`;
   const scratch = mkdtempSync(join(tmpdir(), 'tidal-quality-pseudo-'));
   const base = {
     seed,
@@ -82,9 +82,7 @@ export async function pseudoLabelQuality(options: PseudoQualityOptions): Promise
       ? ''
       : `\nAt this budget the pseudo-labelled arm's test MAE is ${((100 * (both.test - one.test)) / one.test).toFixed(0)}% ${both.test <= one.test ? 'below' : 'above'} one round's` +
         ` (${fmt(both.test)} against ${fmt(one.test)}), and ${fmt(arms[1].test)} -> ${fmt(both.test)} against round 1 alone.\n`;
-  const section = `${heading}
-
-Test inspiratory MAE of the whole pipeline with and without pseudo-labelling, at the same budget.
+  const body = `Test inspiratory MAE of the whole pipeline with and without pseudo-labelling, at the same budget.
 Written by \`bench/quality-pseudo.ts\`; rerun it to refresh.
 
 - Command: \`${options.command}\`
@@ -100,15 +98,7 @@ ${verdict}
 The CV of round 2 is slightly optimistic: its labels come from models that saw each fold's
 validation breaths. The test MAE is the honest comparison.
 `;
-  const prior = existsSync(options.out) ? readFileSync(options.out, 'utf8') : '';
-  const at = prior.indexOf(heading);
-  let doc: string;
-  if (at < 0) doc = `${prior.trimEnd()}\n\n${section}`;
-  else {
-    const next = prior.indexOf('\n## ', at + heading.length);
-    doc = `${prior.slice(0, at)}${section}${next < 0 ? '' : prior.slice(next)}`;
-  }
   console.log(`\n${table}\n`);
-  writeFileAtomic(options.out, doc);
+  writeQualitySection(options.out, heading, body);
   console.log(`wrote the pseudo-labelling section of ${options.out}`);
 }

@@ -6,6 +6,8 @@
  *
  *   npm run quality [-- --breaths 2500 --epochs 10 --backend wasm --models bilstm,lstm-raw]
  *   npm run quality -- --pseudo [...]   test MAE with and without pseudo-labelling (bench/quality-pseudo.ts)
+ *   npm run quality -- --side-by-side   the default run against PyTorch, same wall time (bench/quality-side-by-side.ts)
+ *   npm run quality -- --curve          the default ensemble's test MAE against training breaths (bench/quality-curve.ts)
  *
  *   1. simulate the data set; one fixed split (fold 0 of a stratified 5-fold)
  *   2. baselines: rc-time-mean, ridge on robust-scaled `full` features (fitted on inspiratory
@@ -29,6 +31,19 @@ import { lossFor } from '../models/losses/index.ts';
 import { getModel, listModels } from '../models/registry.ts';
 import { fitFold, foldDataFromLayout, gatherBreaths, inspiratoryMaeFromMask, type RecipeInput } from '../models/training/index.ts';
 import { pseudoLabelQuality } from './quality-pseudo.ts';
+import { curveMain } from './quality-curve.ts';
+import { qualitySections } from './quality-default-run.ts';
+import { sideBySideMain } from './quality-side-by-side.ts';
+
+// Measurements with their own options and their own section of docs/quality.md.
+if (process.argv.includes('--side-by-side')) {
+  await sideBySideMain(process.argv.slice(2));
+  process.exit(0);
+}
+if (process.argv.includes('--curve')) {
+  await curveMain(process.argv.slice(2));
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {
@@ -265,5 +280,6 @@ few thousand breaths, so the table ranks pipelines and catches broken models; it
 what the full configs reach on the real data (0.13-0.16 for good single models, docs/ventilator.md).
 `;
 console.log(`\n${table_}\n`);
-writeFileAtomic(values.out!, doc);
+// The side-by-side and curve sections (## headings) stay as their own runs wrote them.
+writeFileAtomic(values.out!, `${doc}${qualitySections(values.out!)}`);
 console.log(`wrote ${values.out} (${total.toFixed(0)} s)`);

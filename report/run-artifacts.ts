@@ -26,9 +26,12 @@ const MetricsSchema = z.object({
   blendOofMae: z.number(),
   inversionCoverage: z.number(),
   testMae: z.number().nullable(),
+  // Runs from before these scores existed have neither.
+  blendTestMae: z.number().nullable().default(null),
   baselineTestMae: z.number().nullable(),
   /** The pseudo-labelled second round (config `pseudoLabel`). */
   round2: z.object({ models: ModelScoresSchema, blendOofMae: z.number(), postprocessedOofMae: z.number(), testMae: z.number().nullable() }).optional(),
+  modelContributions: z.array(z.object({ model: z.string(), blendOofMaeWithout: z.number(), cost: z.number() })).default([]),
 });
 const ManifestSchema = z.object({
   tidal: z.string(),

@@ -15,7 +15,7 @@ import { RunCatalog, writeFileAtomic } from '../core/index.ts';
 import { exampleBreaths, maeByFold, maeByRc, maeByTimeStep, residualHistogram, trainingCurves, type OofSeries } from './chart-data.ts';
 import { exampleBreathsSpec, maeByTimeStepSpec, rcHeatmapSpec, residualHistogramSpec, trainingCurvesSpec } from './charts.ts';
 import { chartDiv, escapeHtml, renderPage } from './html-page.ts';
-import { readRunArtifacts, type RunArtifacts } from './run-artifacts.ts';
+import { readRunArtifacts, type RunArtifacts, type RunMetrics } from './run-artifacts.ts';
 import type { TopLevelSpec } from 'vega-lite';
 
 
@@ -47,6 +47,22 @@ function pseudoLabelTable(metrics: RunArtifacts['manifest']['metrics']): string 
 ${rows}
 </table>
 <p class="note">Round 2 trained every (model, fold) job again on its fold's breaths plus the test breaths labelled by round 1; its submission is round-2/submission.csv.</p>`;
+}
+
+/** The blend refitted without each model, next to the full blend (runs with 2+ models). */
+function contributionsTable(metrics: RunMetrics): string {
+  if (metrics.modelContributions.length === 0) return '';
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+  const rows = metrics.modelContributions
+    .map((c, i) => `<tr><th>without ${escapeHtml(c.model)}</th>${metricCell(`metrics.modelContributions.${i}.blendOofMaeWithout`, c.blendOofMaeWithout, fmtMae)}${metricCell(`metrics.modelContributions.${i}.cost`, c.cost, signed)}</tr>`)
+    .join('\n');
+  return `<h3>What each model adds</h3>
+<table id="model-contributions"><tr><th>blend</th><th class="num">OOF MAE</th><th class="num">cost of leaving the model out</th></tr>
+<tr><th>all models</th><td class="num">${fmtMae(metrics.blendOofMae)}</td><td></td></tr>
+${rows}
+</table>
+<p class="note">Each row refits the blend on the other models with the same cross-validated fitting; the rise in out-of-fold MAE is what the left-out model adds (negative: the blend does better without it).</p>
+`;
 }
 
 function summarySection(a: RunArtifacts, blendFoldMae: Map<number, number>): string {
@@ -90,7 +106,7 @@ ${hashes}
     const versus = ratio >= 1 ? `${ratio.toFixed(1)}x lower error than the baseline` : `${(1 / ratio).toFixed(1)}x higher error than the baseline`;
     test = `<table>
 <tr><th>submission</th>${metricCell('metrics.testMae', metrics.testMae, fmtMae)}</tr>
-<tr><th>per-(R, C, time-step) mean baseline</th>${metricCell('metrics.baselineTestMae', metrics.baselineTestMae, fmtMae)}</tr>
+${metrics.blendTestMae === null ? '' : `<tr><th>the blend before post-processing</th>${metricCell('metrics.blendTestMae', metrics.blendTestMae, fmtMae)}</tr>\n`}<tr><th>per-(R, C, time-step) mean baseline</th>${metricCell('metrics.baselineTestMae', metrics.baselineTestMae, fmtMae)}</tr>
 </table><p class="note">${versus}.</p>`;
   }
   return `<section id="summary">
@@ -103,7 +119,7 @@ ${modelRows}
 ${blendRow}
 </table>
 <p class="note">Each fold's MAE is its validation breaths' score at the epoch kept; the blend is fitted cross-validated over the same folds (its per-fold figures are computed from blend/oof.arrow).</p>
-<h3>Controller inversion</h3>
+${contributionsTable(metrics)}<h3>Controller inversion</h3>
 <table><tr><th>inspiratory test rows solved</th>${metricCell('metrics.inversionCoverage', metrics.inversionCoverage, fmtPercent)}</tr></table>
 <h3>Test inspiratory MAE</h3>
 ${test}

@@ -5,6 +5,7 @@
  *   predictions/<model>/oof           --(2. cross-validated blend across models)-->  blend fit + honest OOF blend
  *   test predictions per model        --(3. apply blend fit)-->  test blend
  *   test blend (and the OOF blend)    --(4. post-process: invert, snap)-->  final values + scores
+ *   OOF per model                     --(5. blend refitted without each model)-->  what each model adds
  */
 import type * as aq from 'arquero';
 import { ROWS_PER_BREATH } from '../dataset/index.ts';
@@ -12,6 +13,7 @@ import { blendMethods } from './blend-methods/index.ts';
 import { crossValidatedBlend, type CrossValidatedBlend } from './cross-validated-blend.ts';
 import { foldCombiners, type FoldCombinerOptions } from './fold-combiners/index.ts';
 import { inspiratoryMaeFromUOut, inspiratoryMaeByRc, type RcScore } from './inspiratory-mae.ts';
+import { modelContributions, type ModelContribution } from './model-contributions.ts';
 import type { InversionResult } from './invert-controller.ts';
 import { oofReport, type ScoredPredictions } from './oof-report.ts';
 import { postprocess, type PostprocessOptions } from './postprocess.ts';
@@ -58,11 +60,15 @@ export interface BuiltSubmission {
   blendOofMae: number;
   /** ... and after it. */
   postprocessedOofMae: number;
+  /** Per model, the cross-validated blend's OOF MAE without it (empty for a single model). */
+  contributions: ModelContribution[];
   /** Share of inspiratory test rows solved by the inversion (0 when it did not run). */
   inversionCoverage: number;
   /** Scores of the final test values when the answers are known (overall first, then per pair). */
   testScores?: RcScore[];
   testMae?: number;
+  /** Inspiratory test MAE of the blend before post-processing, when the answers are known. */
+  blendTestMae?: number;
 }
 
 function summarise(inv: InversionResult, breaths: number, truth?: Float64Array | null): InversionSummary {
@@ -117,7 +123,13 @@ export async function buildSubmission(options: BuildSubmissionOptions): Promise<
     blendOofMae: inspiratoryMaeFromUOut(blend.oof, train.pressure!, train.uOut),
     postprocessedOofMae: inspiratoryMaeFromUOut(finalOof.pressure, train.pressure!, train.uOut),
     inversionCoverage: finalTest.inversion?.coverage ?? 0,
+    contributions: [],
   };
+  // 5. What each model adds: the same cross-validated fitting without it.
+  if (predictions.models.length >= 2) {
+    const models = predictions.models.map((name, m) => ({ name, oof: oofs[m] }));
+    built.contributions = modelContributions(method, models, train, inputs.breathFold, built.blendOofMae);
+  }
   if (finalTest.inversion && finalOof.inversion) {
     built.inversion = {
       train: summarise(finalOof.inversion, train.nBreaths, train.pressure),
@@ -127,6 +139,7 @@ export async function buildSubmission(options: BuildSubmissionOptions): Promise<
   if (inputs.answers) {
     built.testScores = inspiratoryMaeByRc(finalTest.pressure, inputs.answers, test);
     built.testMae = built.testScores[0].mae;
+    built.blendTestMae = inspiratoryMaeFromUOut(testBlend, inputs.answers, test.uOut);
   }
   if (options.out) await writeSubmission(options.out, test.id, finalTest.pressure, inputs.sampleIds, { requireGrid: post.snap ?? true });
   return built;

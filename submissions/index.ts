@@ -2,6 +2,7 @@ export { inspiratoryMaeFromUOut, inspiratoryMaeByRc, type RcScore } from './insp
 export { foldCombiners, DEFAULT_AGREEMENT, type FoldCombiner, type FoldCombinerOptions } from './fold-combiners/index.ts';
 export { blendMethods, fitSimplexWeights, type BlendFit, type BlendMethod } from './blend-methods/index.ts';
 export { crossValidatedBlend, type CrossValidatedBlend } from './cross-validated-blend.ts';
+export { modelContributions, formatContributions, type ModelContribution } from './model-contributions.ts';
 export { oofReport, formatReport, formatScores, type ScoredPredictions } from './oof-report.ts';
 export { invertController, applyInversion, DEFAULT_INVERSION, type InversionOptions, type InversionResult } from './invert-controller.ts';
 export { postprocess, type PostprocessOptions, type Postprocessed } from './postprocess.ts';

@@ -1,13 +1,14 @@
 /**
  * Stage `report`: the run's metrics in manifest.json, report.md (out-of-fold MAE per model and of
- * the blend, overall and per (R, C)) and report.html (charts, read from the run folder and the
- * manifest just written); `summaryLines` is what the terminal shows at the end. With
- * pseudo-labelling, round 2's scores stand next to round 1's in all three.
+ * the blend, overall and per (R, C), and the blend without each model) and report.html (charts,
+ * read from the run folder and the manifest just written); `summaryLines` is what the terminal
+ * shows at the end. With pseudo-labelling, round 2's scores stand next to round 1's in all three.
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { writeHtmlReport } from '../../report/index.ts';
 import { writeFileAtomic } from '../../core/index.ts';
+import { formatContributions } from '../../submissions/index.ts';
 import type { Stage } from '../stage.ts';
 import type { PredictionsResult } from './predictions.ts';
 import type { SubmitResult } from './submit.ts';
@@ -46,8 +47,10 @@ function roundMetrics({ predictions, submitted }: RoundOutputs) {
     blendOofMae: submitted.blendOofMae,
     postprocessedOofMae: submitted.postprocessedOofMae,
     blendWeights: submitted.blendWeights,
+    modelContributions: submitted.contributions,
     inversionCoverage: submitted.inversionCoverage,
     testMae: submitted.testMae,
+    blendTestMae: submitted.blendTestMae,
   };
 }
 
@@ -56,6 +59,9 @@ export const reportStage: Stage<ReportInput, { report: string }> = {
   key: (input, ctx) => ({ ...input, name: ctx.plan.config.name }),
   async run({ predictions, submitted, round2 }, ctx) {
     let report = `# Run ${ctx.plan.config.name}\n\nOut-of-fold inspiratory MAE, overall and per (R, C):\n\n${submitted.reportTable}\n`;
+    if (submitted.contributions.length > 0) {
+      report += `What each model adds: the blend refitted without it, cross-validated over the same folds:\n\n${formatContributions(submitted.contributions, submitted.blendOofMae)}\n`;
+    }
     if (round2) {
       report +=
         `\n## Pseudo-labelling\n\nRound 2 trained every (model, fold) job again with the test breaths labelled by round 1 (round-2/):\n\n` +
@@ -82,11 +88,16 @@ export function summaryLines(input: ReportInput, blendMethod: string, paths: { s
   for (const m of predictions.models) lines.push(`  ${m.model.padEnd(24)} ${fmt(m.oofMae)}   folds: ${m.folds.map((f) => f.validMae.toFixed(4)).join(' ')}`);
   lines.push(`  ${'blend'.padEnd(24)} ${fmt(submitted.blendOofMae)} (${blendMethod}, cross-validated)`);
   lines.push(`  ${'blend + post-processing'.padEnd(24)} ${fmt(submitted.postprocessedOofMae)}`);
+  if (submitted.contributions.length > 0) {
+    lines.push('blend refitted without each model (out of fold; the rise is what the model adds):');
+    for (const c of submitted.contributions) lines.push(`  ${`without ${c.model}`.padEnd(24)} ${fmt(c.blendOofMaeWithout)} (${c.cost >= 0 ? '+' : ''}${c.cost.toFixed(4)})`);
+  }
   lines.push(`controller inversion: ${(100 * submitted.inversionCoverage).toFixed(1)}% of inspiratory test rows solved`);
   if (submitted.testMae !== null && submitted.baselineTestMae !== null) {
     const ratio = submitted.baselineTestMae / submitted.testMae;
     const versus = ratio >= 1 ? `${ratio.toFixed(1)}x lower error` : `${(1 / ratio).toFixed(1)}x higher error`;
     lines.push(`test inspiratory MAE: submission ${fmt(submitted.testMae)}, per-(R, C, time) baseline ${fmt(submitted.baselineTestMae)} (${versus} than the baseline)`);
+    lines.push(`  the blend before post-processing (inversion, snapping): ${fmt(submitted.blendTestMae)}`);
   }
   if (round2) {
     lines.push('pseudo-labelling, inspiratory MAE round 1 -> round 2 (CV, then test):');

@@ -2,13 +2,14 @@
  * Stage `submit`: the configured fold combiner and blend over exactly the planned models and
  * folds, the controller inversion and grid snapping, then submission.csv (checked, atomic) and the
  * blend's out-of-fold predictions, and
- * the scores that follow: out-of-fold MAE of the blend, inversion coverage and, when the test
- * answers are known, the submission's test MAE next to the per-(R, C, time-step) baseline's.
+ * the scores that follow: out-of-fold MAE of the blend and of the blend without each model,
+ * inversion coverage and, when the test answers are known, the test MAE of the blend before
+ * post-processing and of the submission, next to the per-(R, C, time-step) baseline's.
  * A pseudo-labelled round's (`submitRoundStage`) blends its own predictions into round-N/.
  */
 import { existsSync } from 'node:fs';
 import { fitRcTimeMean, predictRcTimeMean } from '../../models/index.ts';
-import { buildSubmission, formatReport, inspiratoryMaeFromUOut, loadRunPredictions, writeBlendOof, type BuiltSubmission } from '../../submissions/index.ts';
+import { buildSubmission, formatReport, inspiratoryMaeFromUOut, loadRunPredictions, writeBlendOof, type BuiltSubmission, type ModelContribution } from '../../submissions/index.ts';
 import { RunCatalog } from '../../core/index.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import type { BreathTables } from './ingest.ts';
@@ -30,10 +31,14 @@ export interface SubmitResult {
   inversionCoverage: number;
   /** Inspiratory MAE of the submission on the test answers, when known. */
   testMae: number | null;
+  /** ... and of the blend before post-processing (inversion, snapping). */
+  blendTestMae: number | null;
   /** The per-(R, C, time-step) mean baseline on the same rows. */
   baselineTestMae: number | null;
   /** Model name -> blend weight, for weighted blends. */
   blendWeights: Record<string, number> | null;
+  /** Per model, the blend refitted without it (empty for one model). */
+  contributions: ModelContribution[];
   /** Out-of-fold MAE per model and blend, overall and per (R, C), as a Markdown table. */
   reportTable: string;
 }
@@ -71,6 +76,8 @@ function submitStageFor(name: string, round: number): Stage<SubmitInput, SubmitR
       postprocess: ctx.plan.config.postprocess,
       sampleSubmission: files.hashes.sampleSubmission,
       answers: files.hashes.answers ?? null,
+      // What the result holds: a record written before these scores existed is recomputed, not reused without them.
+      scores: ['blendTestMae', 'contributions'],
     }),
     async run(input, ctx) {
       const { tables } = input;
@@ -84,8 +91,10 @@ function submitStageFor(name: string, round: number): Stage<SubmitInput, SubmitR
         postprocessedOofMae: built.postprocessedOofMae,
         inversionCoverage: built.inversionCoverage,
         testMae: built.testMae ?? null,
+        blendTestMae: built.blendTestMae ?? null,
         baselineTestMae: baseline,
         blendWeights: weights ? Object.fromEntries(models.map((id, i) => [id, weights[i]])) : null,
+        contributions: built.contributions,
         reportTable: formatReport(built.report),
       };
     },

@@ -30,6 +30,16 @@ test('a smoke run writes a complete run folder and a scored submission', () => {
   const sample = readFileSync(join(out, 'input', 'sample_submission.csv'), 'utf8').trim().split('\n');
   assert.deepEqual(lines.map((l) => l.split(',')[0]), sample.map((l) => l.split(',')[0]));
   assert.match(r.stdout, /test inspiratory MAE: submission \d+\.\d+, per-\(R, C, time\) baseline \d+\.\d+/);
+  assert.match(r.stdout, /the blend before post-processing \(inversion, snapping\): \d+\.\d+/);
+  assert.ok(Number.isFinite(manifest.metrics.blendTestMae));
+  // What each of the two models adds: the blend refitted without it, in the terminal, the manifest and report.md.
+  const added = manifest.metrics.modelContributions as { model: string; blendOofMaeWithout: number; cost: number }[];
+  assert.deepEqual(added.map((c) => c.model), ['bilstm', 'conv-bilstm']);
+  for (const c of added) {
+    assert.ok(Math.abs(c.cost - (c.blendOofMaeWithout - manifest.metrics.blendOofMae)) < 1e-9);
+    assert.match(r.stdout, new RegExp(`without ${c.model} +${c.blendOofMaeWithout.toFixed(4)} `));
+  }
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| without conv-bilstm \| \d+\.\d{4} \| [+-]\d+\.\d{4} \|/);
 });
 
 test('a second run with the same config trains nothing and writes the same submission', () => {

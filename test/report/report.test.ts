@@ -88,6 +88,7 @@ test('the report loads from file:// with no console error and every chart draws 
 
 test("the report's summary shows manifest.json's numbers", { skip: chromiumMissing }, async () => {
   const manifest = readJson(join(runDir, 'manifest.json'));
+  const config = readJson(join(runDir, 'config.json'));
   const { page } = await openReport(browser!, reportPath);
   const cells = await page.$$eval('[data-metric]', (els) => els.map((e) => ({ path: e.getAttribute('data-metric')!, value: e.getAttribute('data-value')!, text: e.textContent!.trim() })));
   await page.close();
@@ -105,6 +106,14 @@ test("the report's summary shows manifest.json's numbers", { skip: chromiumMissi
   expected.push(['metrics.inversionCoverage', inversionCoverage, `${(100 * inversionCoverage).toFixed(1)}%`]);
   expected.push(['metrics.testMae', testMae, testMae.toFixed(4)]);
   expected.push(['metrics.baselineTestMae', baselineTestMae, baselineTestMae.toFixed(4)]);
+  const { blendTestMae, modelContributions } = manifest.metrics;
+  expected.push(['metrics.blendTestMae', blendTestMae, blendTestMae.toFixed(4)]);
+  // The smoke preset blends two models: the blend without each.
+  assert.equal(modelContributions.length, config.models.length);
+  modelContributions.forEach((c: { blendOofMaeWithout: number; cost: number }, i: number) => {
+    expected.push([`metrics.modelContributions.${i}.blendOofMaeWithout`, c.blendOofMaeWithout, c.blendOofMaeWithout.toFixed(4)]);
+    expected.push([`metrics.modelContributions.${i}.cost`, c.cost, `${c.cost >= 0 ? '+' : ''}${c.cost.toFixed(4)}`]);
+  });
   assert.equal(shown.size, expected.length, `shown: ${[...shown.keys()].join(', ')}`);
   for (const [path, value, text] of expected) {
     const cell = shown.get(path);
