@@ -5,7 +5,7 @@
  * statistics) lives in the gradient closure. cpu and wasm backends only (host memory).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerKernels } from './kernel-api.ts';
+import type { ConvForwardArgs, LayerKernels } from './kernel-api.ts';
 
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 type Save = (tensors: tf.Tensor[]) => void;
@@ -69,6 +69,33 @@ function kernelOutputs<N extends string>(shapes: Record<N, number[]>): Outputs<N
   return { out, tensor: (name) => tensors.get(name)! };
 }
 
+/** The convolution kernel's dimensions (kernel-api.ts ConvForwardArgs) without the arrays. */
+type ConvDims = Omit<ConvForwardArgs, 'x' | 'kernel' | 'bias' | 'out'>;
+
+/**
+ * One native convolution as a tensor op. x, kernel and bias keep their own shapes (their
+ * gradients take them), the output gets yShape: the kernel only needs the flat row-major data,
+ * so no reshape is dispatched around it.
+ */
+function convOp(k: LayerKernels, dims: ConvDims, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, yShape: number[]): tf.Tensor {
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const [xIn, kIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, Save];
+    const fwd = kernelOutputs({ y: yShape });
+    const { y } = k.convForward({ ...dims, x: hostView(xIn), kernel: hostView(kIn), bias: hostView(bIn), out: fwd.out });
+    const value = fwd.tensor('y', y);
+    // relu's backward masks by the output, saved like the inputs (its view may not outlive this call).
+    save(dims.relu ? [xIn, kIn, value] : [xIn, kIn]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ks, ys] = saved;
+      const bwd = kernelOutputs({ dx: x.shape, dKernel: kernel.shape, dBias: bias.shape });
+      const g = k.convBackward({ ...dims, x: hostView(xs), kernel: hostView(ks), y: ys ? hostView(ys) : null, dy: hostView(dy), out: bwd.out });
+      return [bwd.tensor('dx', g.dx), bwd.tensor('dKernel', g.dKernel), bwd.tensor('dBias', g.dBias)];
+    };
+    return { value, gradFunc };
+  }) as unknown as CustomGradFn);
+  return run(x, kernel, bias);
+}
+
 /**
  * Convolution along time of x [batch, time, channels] with kernel [taps, channels, filters], tap j
  * reading x[t + offsets[j]] (zeros outside), plus bias, then relu when asked.
@@ -81,32 +108,18 @@ export function convAlongTime(
   if (kernelChannels !== channels || taps !== offsets.length) {
     throw new Error(`convAlongTime: kernel [${kernel.shape}] does not fit ${channels} channels and ${offsets.length} offsets`);
   }
-  const offsetArray = Int32Array.from(offsets);
-  const dims = { batch, time, channels, filters, taps, offsets: offsetArray, relu };
-  const run = tf.customGrad(((...args: unknown[]) => {
-    const [xIn, kIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, Save];
-    const fwd = kernelOutputs({ y: [batch, time, filters] });
-    const { y } = k.convForward({ ...dims, x: hostView(xIn), kernel: hostView(kIn), bias: hostView(bIn), out: fwd.out });
-    const value = fwd.tensor('y', y);
-    // relu's backward masks by the output, saved like the inputs (its view may not outlive this call).
-    save(relu ? [xIn, kIn, value] : [xIn, kIn]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ks, ys] = saved;
-      const bwd = kernelOutputs({ dx: [batch, time, channels], dKernel: [taps, channels, filters], dBias: [filters] });
-      const g = k.convBackward({ ...dims, x: hostView(xs), kernel: hostView(ks), y: ys ? hostView(ys) : null, dy: hostView(dy), out: bwd.out });
-      return [bwd.tensor('dx', g.dx), bwd.tensor('dKernel', g.dKernel), bwd.tensor('dBias', g.dBias)];
-    };
-    return { value, gradFunc };
-  }) as unknown as CustomGradFn);
-  return run(x, kernel, bias) as tf.Tensor3D;
+  const dims = { batch, time, channels, filters, taps, offsets: Int32Array.from(offsets), relu };
+  return convOp(k, dims, x, kernel, bias, [batch, time, filters]) as tf.Tensor3D;
 }
 
-/** x [..., in] times kernel [in, out] plus bias, then relu when asked: a convolution of one tap. */
+const ONE_TAP = Int32Array.of(0);
+
+/** x [..., in] times kernel [in, out] plus bias, then relu when asked: a convolution of one tap over all rows. */
 export function linear(k: LayerKernels, x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor {
   const [inSize, outSize] = kernel.shape;
-  const rows = x.size / inSize;
-  const y = convAlongTime(k, tf.reshape(x, [1, rows, inSize]), tf.reshape(kernel, [1, inSize, outSize]), bias, [0], relu);
-  return tf.reshape(y, [...x.shape.slice(0, -1), outSize]);
+  if (x.shape[x.rank - 1] !== inSize) throw new Error(`linear: kernel [${kernel.shape}] does not fit input [${x.shape}]`);
+  const dims = { batch: 1, time: x.size / inSize, channels: inSize, filters: outSize, taps: 1, offsets: ONE_TAP, relu };
+  return convOp(k, dims, x, kernel, bias, [...x.shape.slice(0, -1), outSize]);
 }
 
 /** Per-head softmax(Q K^T / sqrt(keyDim)) V of qkv [batch, time, 3 * heads * keyDim]: [batch, time, heads * keyDim]. */
@@ -166,6 +179,7 @@ export function layerNormalize(
     };
     return { value: fwd.tensor('y', res.y), gradFunc };
   }) as unknown as CustomGradFn);
-  const inputs = [x, tf.reshape(gamma, [width]), tf.reshape(beta, [width]), ...(residual ? [residual] : [])];
+  const flat = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [width]));
+  const inputs = [x, flat(gamma), flat(beta), ...(residual ? [residual] : [])];
   return run(...inputs);
 }
