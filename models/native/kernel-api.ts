@@ -27,7 +27,7 @@ export interface ConvBackwardArgs extends Omit<ConvForwardArgs, 'bias' | 'out'>,
 export interface ConvBackwardResult { dx: Float32Array; dKernel: Float32Array; dBias: Float32Array }
 
 /** softmax(Q K^T / sqrt(keyDim)) V per head over qkv [batch, time, 3 * heads * keyDim] (Q | K | V). */
-export interface AttentionForwardArgs extends KernelOut<{ context: Float32Array }> {
+export interface AttentionForwardArgs extends KernelOut<AttentionForwardResult> {
   batch: number; time: number; heads: number; keyDim: number; qkv: Float32Array;
 }
 export interface AttentionForwardResult {

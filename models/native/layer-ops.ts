@@ -129,12 +129,16 @@ export function attentionCore(k: LayerKernels, qkv: tf.Tensor3D, heads: number, 
   const dims = { batch, time, heads, keyDim };
   const run = tf.customGrad(((...args: unknown[]) => {
     const [qkvIn, save] = args as [tf.Tensor, Save];
-    save([qkvIn]);
-    const fwd = kernelOutputs({ context: [batch, time, heads * keyDim] });
+    // The probabilities too go to the wasm heap, saved for the backward pass like the input
+    // (a share, not a copy): no host array of batch * heads * time^2 floats a call for the GC.
+    const fwd = kernelOutputs({ context: [batch, time, heads * keyDim], probs: [batch, heads, time, time] });
     const res = k.attentionForward({ ...dims, qkv: hostView(qkvIn), out: fwd.out });
+    save([qkvIn, fwd.tensor('probs', res.probs)]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const bwd = kernelOutputs({ dQkv: [batch, time, width] });
-      const g = k.attentionBackward({ ...dims, qkv: hostView(saved[0]), probs: res.probs, dContext: hostView(dy), out: bwd.out });
+      const g = k.attentionBackward({
+        ...dims, qkv: hostView(saved[0]), probs: hostView(saved[1]), dContext: hostView(dy), out: bwd.out,
+      });
       return [bwd.tensor('dQkv', g.dQkv)];
     };
     return { value: fwd.tensor('context', res.context), gradFunc };

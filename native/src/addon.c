@@ -383,7 +383,7 @@ static napi_value attention_forward_js(napi_env env, napi_callback_info info) {
   float *context, *probs;
   if (!obj || !read_attention(env, fn, obj, &d, &nqkv, &nctx, &nprobs, &qkv)) return NULL;
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "context", nctx, "[batch, time, heads * keyDim]", &context) ||
-      !new_f32(env, result, "probs", nprobs, &probs))
+      !out_f32(env, fn, obj, result, "probs", nprobs, "[batch, heads, time, time]", &probs))
     return NULL;
   if (K->attention_forward(&d, qkv, context, probs)) return out_of_memory(env, fn);
   return result;
