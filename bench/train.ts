@@ -40,6 +40,8 @@ type Path = 'native' | 'webgpu' | 'ops';
 interface Job { caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean }
 interface Measured {
   seqPerSec: number; seqPerCpuSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
+  /** tf kernels dispatched by one training batch (tf.profile), custom gradients included. */
+  kernels: number;
   /** webgpu only: what one training batch sent to the GPU. */
   gpu?: { dispatches: number; submits: number; readbacks: number };
   /** Probe only: the webgpu adapter. */
@@ -88,6 +90,9 @@ async function runChild(job: Job): Promise<Measured> {
     step();
     await readLoss();
   }
+  // Per-kernel overhead dominates small models: how many tf kernels one batch dispatches.
+  const kernels = (await tf.profile(() => step())).kernels.length;
+  await readLoss();
   const gpu = job.backend === 'webgpu' ? (await countWebGpuDispatches(step)).count : undefined;
   if (gpu) await readLoss();
   const start = performance.now();
@@ -108,6 +113,7 @@ async function runChild(job: Job): Promise<Measured> {
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     params: model.countParams(),
     finalLoss: loss,
+    kernels,
     ...(gpu ? { gpu: { dispatches: gpu.dispatches, submits: gpu.submits, readbacks: gpu.readbacks } } : {}),
   };
 }
@@ -244,18 +250,18 @@ async function main(): Promise<void> {
         const gpu = reply.ok && reply.result.gpu ? `${reply.result.gpu.dispatches} / ${reply.result.gpu.submits} / ${reply.result.gpu.readbacks}` : '-';
         const row = reply.ok
           ? [c.name, String(batch), backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
-            String(reply.result.timedBatches), gpu,
+            String(reply.result.timedBatches), String(reply.result.kernels), gpu,
             ...refs.flatMap((r) => [r ? r.seqPerSec.toFixed(0) : '-', r ? (reply.result.seqPerSec / r.seqPerSec).toFixed(3) : '-']),
             kaggleEpoch, reply.result.seqPerCpuSec.toFixed(1),
             ...refs.flatMap((r) => [r ? r.seqPerCpuSec.toFixed(0) : '-', r ? (reply.result.seqPerCpuSec / r.seqPerCpuSec).toFixed(3) : '-'])]
-          : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', ...torchRuns.flatMap(() => ['', '']), '',
+          : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', '', ...torchRuns.flatMap(() => ['', '']), '',
             '', ...torchRuns.flatMap(() => ['', ''])];
         rows.push(row);
         console.log(row.join('\t'));
       }
     }
   }
-  const header = ['case', 'batch', 'backend', 'path', 'seq/s', 'peak RSS MB', 'timed batches', 'GPU dispatches / submits / read-backs a batch',
+  const header = ['case', 'batch', 'backend', 'path', 'seq/s', 'peak RSS MB', 'timed batches', 'tf kernels a batch', 'GPU dispatches / submits / read-backs a batch',
     ...torchLabels.flatMap((l) => [`${l} seq/s`, `ours / ${l}`]), `kaggle epoch s (${KAGGLE_EPOCH_BREATHS} breaths)`,
     'seq/CPU-s', ...torchLabels.flatMap((l) => [`${l} seq/CPU-s`, `ours / ${l} (CPU)`])];
   console.log(`\n| ${header.join(' | ')} |`);
@@ -274,7 +280,7 @@ if (process.argv[2] === '--child') {
   const job = JSON.parse(process.argv[3]) as Job;
   const reply: ChildReply = await (job.caseName === ''
     ? selectBackend(job.backend).then((choice) => ({
-      ok: true as const, result: { seqPerSec: 0, seqPerCpuSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, adapter: choice.adapter },
+      ok: true as const, result: { seqPerSec: 0, seqPerCpuSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, kernels: 0, adapter: choice.adapter },
     }))
     : runChild(job).then((result) => ({ ok: true as const, result })))
     .catch((err: Error) => ({ ok: false as const, error: err.message.split('\n')[0] }));

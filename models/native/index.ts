@@ -3,3 +3,5 @@ export type { AddonStatus, NativeAddon } from './addon.ts';
 export { layerKernels } from './path.ts';
 export { attentionCore, convAlongTime, layerNormalize, linear } from './layer-ops.ts';
 export type * from './kernel-api.ts';
+export { adamUpdateInPlace } from './adam.ts';
+export type { AdamHyper } from './adam.ts';

@@ -3,8 +3,14 @@
  * The recurrent kernels' shapes are in models/recurrence/kernel-api.ts.
  */
 
+/**
+ * Where a kernel writes its results instead of new arrays: Float32Arrays of the result's exact
+ * size (views of tensors in the wasm heap), none overlapping an input; any not given is allocated.
+ */
+export type KernelOut<R> = { out?: Partial<R> };
+
 /** y[b, t] = act(bias + sum_j x[b, t + offsets[j]] kernel[j]), zeros outside the sequence. */
-export interface ConvForwardArgs {
+export interface ConvForwardArgs extends KernelOut<{ y: Float32Array }> {
   batch: number; time: number; channels: number; filters: number; taps: number;
   /** Time offset of each tap, e.g. sameOffsets(kernelSize, dilation). */
   offsets: Int32Array;
@@ -13,7 +19,7 @@ export interface ConvForwardArgs {
   kernel: Float32Array; // [taps, channels, filters]
   bias: Float32Array; // [filters]
 }
-export interface ConvBackwardArgs extends Omit<ConvForwardArgs, 'bias'> {
+export interface ConvBackwardArgs extends Omit<ConvForwardArgs, 'bias' | 'out'>, KernelOut<ConvBackwardResult> {
   /** The forward output; needed (for its mask) only with relu. */
   y: Float32Array | null;
   dy: Float32Array;
@@ -21,26 +27,43 @@ export interface ConvBackwardArgs extends Omit<ConvForwardArgs, 'bias'> {
 export interface ConvBackwardResult { dx: Float32Array; dKernel: Float32Array; dBias: Float32Array }
 
 /** softmax(Q K^T / sqrt(keyDim)) V per head over qkv [batch, time, 3 * heads * keyDim] (Q | K | V). */
-export interface AttentionForwardArgs { batch: number; time: number; heads: number; keyDim: number; qkv: Float32Array }
+export interface AttentionForwardArgs extends KernelOut<AttentionForwardResult> {
+  batch: number; time: number; heads: number; keyDim: number; qkv: Float32Array;
+}
 export interface AttentionForwardResult {
   context: Float32Array; // [batch, time, heads * keyDim]
   probs: Float32Array; // [batch, heads, time, time], kept for the backward pass
 }
-export interface AttentionBackwardArgs extends AttentionForwardArgs { probs: Float32Array; dContext: Float32Array }
+export interface AttentionBackwardArgs extends Omit<AttentionForwardArgs, 'out'>, KernelOut<{ dQkv: Float32Array }> {
+  probs: Float32Array; dContext: Float32Array;
+}
 
 /**
  * LayerNorm over rows of `width` of u = x, or of x + residual (skipWeight null), or of
  * skipWeight * x + (1 - skipWeight) * residual.
  */
-export interface LayerNormForwardArgs {
+export interface LayerNormForwardArgs extends KernelOut<{ y: Float32Array }> {
   rows: number; width: number; epsilon: number;
   x: Float32Array; residual: Float32Array | null; skipWeight: number | null;
   gamma: Float32Array; beta: Float32Array;
 }
 export interface LayerNormForwardResult { y: Float32Array; stats: Float32Array }
-export interface LayerNormBackwardArgs extends LayerNormForwardArgs { stats: Float32Array; dy: Float32Array }
+export interface LayerNormBackwardArgs extends Omit<LayerNormForwardArgs, 'out'>, KernelOut<LayerNormBackwardResult> {
+  stats: Float32Array; dy: Float32Array;
+}
 export interface LayerNormBackwardResult {
   dx: Float32Array; dResidual?: Float32Array; dGamma: Float32Array; dBeta: Float32Array;
+}
+
+/**
+ * One Adam step, w, m and v updated in place; the hyper-parameters as the float32 scalars the tf
+ * ops use (oneMinusBeta1 = fround(1 - beta1), c1 and c2 the bias corrections, decay AdamW's
+ * 1 - lr * weightDecay or 1).
+ */
+export interface AdamUpdateArgs {
+  w: Float32Array; m: Float32Array; v: Float32Array; g: Float32Array;
+  beta1: number; oneMinusBeta1: number; beta2: number; oneMinusBeta2: number;
+  c1: number; c2: number; epsilon: number; lr: number; decay: number;
 }
 
 export interface LayerKernels {
@@ -50,4 +73,5 @@ export interface LayerKernels {
   attentionBackward(a: AttentionBackwardArgs): { dQkv: Float32Array };
   layerNormForward(a: LayerNormForwardArgs): LayerNormForwardResult;
   layerNormBackward(a: LayerNormBackwardArgs): LayerNormBackwardResult;
+  adamUpdate(a: AdamUpdateArgs): void;
 }

@@ -5,15 +5,20 @@
  * statistics) lives in the gradient closure. cpu and wasm backends only (host memory).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerKernels } from './kernel-api.ts';
+import type { ConvForwardArgs, LayerKernels } from './kernel-api.ts';
 
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 type Save = (tensors: tf.Tensor[]) => void;
 
-/** What hostView needs of tfjs-backend-wasm 4.22's BackendWasm (not part of its public API). */
+/** What hostView and kernelOutputs need of tfjs-backend-wasm 4.22's BackendWasm (not part of its public API). */
 interface WasmBackendInternals {
-  dataIdMap: { get(id: object): { memoryOffset: number | null } | undefined };
+  dataIdMap: { get(id: object): { memoryOffset: number | null; refCount: number } | undefined };
   wasm: { HEAPU8: Uint8Array };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+function wasmBackend(): WasmBackendInternals | null {
+  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendInternals) : null;
 }
 
 /**
@@ -24,13 +29,71 @@ interface WasmBackendInternals {
  */
 function hostView(t: tf.Tensor): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`native kernels take float32 tensors, got ${t.dtype}`);
-  if (tf.getBackend() === 'wasm') {
-    const backend = tf.backend() as unknown as WasmBackendInternals;
+  const backend = wasmBackend();
+  if (backend) {
     const offset = backend.dataIdMap?.get(t.dataId)?.memoryOffset;
     const heap = backend.wasm?.HEAPU8;
     if (typeof offset === 'number' && heap) return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
   }
   return t.dataSync() as Float32Array;
+}
+
+/**
+ * On wasm, a float32 tensor's heap view when its data exists (and, with `alone`, no other tensor
+ * shares it: safe to write in place); else null.
+ */
+export function exclusiveHeapView(t: tf.Tensor, alone = true): Float32Array | null {
+  const backend = wasmBackend();
+  const entry = backend?.dataIdMap.get(t.dataId);
+  if (!backend || !entry || t.dtype !== 'float32' || typeof entry.memoryOffset !== 'number') return null;
+  if (alone && entry.refCount !== 1) return null;
+  const heap = backend.wasm.HEAPU8;
+  return new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size);
+}
+
+type Outputs<N extends string> = { out: Partial<Record<N, Float32Array>>; tensor(name: N, values: Float32Array): tf.Tensor };
+
+/**
+ * The result tensors of one kernel call. On wasm they are allocated in the wasm heap up front and
+ * the kernel writes into them (`out`), so a result is neither a new host buffer for the garbage
+ * collector nor copied into the heap afterwards; call this before taking any hostView (the
+ * allocations may grow the heap). Elsewhere the kernel allocates and tensor() wraps its array.
+ */
+function kernelOutputs<N extends string>(shapes: Record<N, number[]>): Outputs<N> {
+  const backend = wasmBackend();
+  if (!backend) return { out: {}, tensor: (name, values) => tf.tensor(values, shapes[name], 'float32') };
+  const names = Object.keys(shapes) as N[];
+  const tensors = new Map(names.map((name) => [name, tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shapes[name], 'float32'))]));
+  const out: Partial<Record<N, Float32Array>> = {};
+  for (const name of names) out[name] = hostView(tensors.get(name)!);
+  return { out, tensor: (name) => tensors.get(name)! };
+}
+
+/** The convolution kernel's dimensions (kernel-api.ts ConvForwardArgs) without the arrays. */
+type ConvDims = Omit<ConvForwardArgs, 'x' | 'kernel' | 'bias' | 'out'>;
+
+/**
+ * One native convolution as a tensor op. x, kernel and bias keep their own shapes (their
+ * gradients take them), the output gets yShape: the kernel only needs the flat row-major data,
+ * so no reshape is dispatched around it.
+ */
+function convOp(k: LayerKernels, dims: ConvDims, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, yShape: number[]): tf.Tensor {
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const [xIn, kIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, Save];
+    const fwd = kernelOutputs({ y: yShape });
+    const { y } = k.convForward({ ...dims, x: hostView(xIn), kernel: hostView(kIn), bias: hostView(bIn), out: fwd.out });
+    const value = fwd.tensor('y', y);
+    // relu's backward masks by the output, saved like the inputs (its view may not outlive this call).
+    save(dims.relu ? [xIn, kIn, value] : [xIn, kIn]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ks, ys] = saved;
+      const bwd = kernelOutputs({ dx: x.shape, dKernel: kernel.shape, dBias: bias.shape });
+      const g = k.convBackward({ ...dims, x: hostView(xs), kernel: hostView(ks), y: ys ? hostView(ys) : null, dy: hostView(dy), out: bwd.out });
+      return [bwd.tensor('dx', g.dx), bwd.tensor('dKernel', g.dKernel), bwd.tensor('dBias', g.dBias)];
+    };
+    return { value, gradFunc };
+  }) as unknown as CustomGradFn);
+  return run(x, kernel, bias);
 }
 
 /**
@@ -45,28 +108,18 @@ export function convAlongTime(
   if (kernelChannels !== channels || taps !== offsets.length) {
     throw new Error(`convAlongTime: kernel [${kernel.shape}] does not fit ${channels} channels and ${offsets.length} offsets`);
   }
-  const offsetArray = Int32Array.from(offsets);
-  const dims = { batch, time, channels, filters, taps, offsets: offsetArray, relu };
-  const run = tf.customGrad(((...args: unknown[]) => {
-    const [xIn, kIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, Save];
-    save([xIn, kIn]);
-    const { y } = k.convForward({ ...dims, x: hostView(xIn), kernel: hostView(kIn), bias: hostView(bIn) });
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ks] = saved;
-      const g = k.convBackward({ ...dims, x: hostView(xs), kernel: hostView(ks), y: relu ? y : null, dy: hostView(dy) });
-      return [tf.tensor3d(g.dx, [batch, time, channels]), tf.tensor3d(g.dKernel, [taps, channels, filters]), tf.tensor1d(g.dBias)];
-    };
-    return { value: tf.tensor3d(y, [batch, time, filters]), gradFunc };
-  }) as unknown as CustomGradFn);
-  return run(x, kernel, bias) as tf.Tensor3D;
+  const dims = { batch, time, channels, filters, taps, offsets: Int32Array.from(offsets), relu };
+  return convOp(k, dims, x, kernel, bias, [batch, time, filters]) as tf.Tensor3D;
 }
 
-/** x [..., in] times kernel [in, out] plus bias, then relu when asked: a convolution of one tap. */
+const ONE_TAP = Int32Array.of(0);
+
+/** x [..., in] times kernel [in, out] plus bias, then relu when asked: a convolution of one tap over all rows. */
 export function linear(k: LayerKernels, x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor {
   const [inSize, outSize] = kernel.shape;
-  const rows = x.size / inSize;
-  const y = convAlongTime(k, tf.reshape(x, [1, rows, inSize]), tf.reshape(kernel, [1, inSize, outSize]), bias, [0], relu);
-  return tf.reshape(y, [...x.shape.slice(0, -1), outSize]);
+  if (x.shape[x.rank - 1] !== inSize) throw new Error(`linear: kernel [${kernel.shape}] does not fit input [${x.shape}]`);
+  const dims = { batch: 1, time: x.size / inSize, channels: inSize, filters: outSize, taps: 1, offsets: ONE_TAP, relu };
+  return convOp(k, dims, x, kernel, bias, [...x.shape.slice(0, -1), outSize]);
 }
 
 /** Per-head softmax(Q K^T / sqrt(keyDim)) V of qkv [batch, time, 3 * heads * keyDim]: [batch, time, heads * keyDim]. */
@@ -76,13 +129,19 @@ export function attentionCore(k: LayerKernels, qkv: tf.Tensor3D, heads: number, 
   const dims = { batch, time, heads, keyDim };
   const run = tf.customGrad(((...args: unknown[]) => {
     const [qkvIn, save] = args as [tf.Tensor, Save];
-    save([qkvIn]);
-    const res = k.attentionForward({ ...dims, qkv: hostView(qkvIn) });
+    // The probabilities too go to the wasm heap, saved for the backward pass like the input
+    // (a share, not a copy): no host array of batch * heads * time^2 floats a call for the GC.
+    const fwd = kernelOutputs({ context: [batch, time, heads * keyDim], probs: [batch, heads, time, time] });
+    const res = k.attentionForward({ ...dims, qkv: hostView(qkvIn), out: fwd.out });
+    save([qkvIn, fwd.tensor('probs', res.probs)]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const g = k.attentionBackward({ ...dims, qkv: hostView(saved[0]), probs: res.probs, dContext: hostView(dy) });
-      return [tf.tensor3d(g.dQkv, [batch, time, width])];
+      const bwd = kernelOutputs({ dQkv: [batch, time, width] });
+      const g = k.attentionBackward({
+        ...dims, qkv: hostView(saved[0]), probs: hostView(saved[1]), dContext: hostView(dy), out: bwd.out,
+      });
+      return [bwd.tensor('dQkv', g.dQkv)];
     };
-    return { value: tf.tensor3d(res.context, [batch, time, heads * keyDim]), gradFunc };
+    return { value: fwd.tensor('context', res.context), gradFunc };
   }) as unknown as CustomGradFn);
   return run(qkv) as tf.Tensor3D;
 }
@@ -105,21 +164,26 @@ export function layerNormalize(
     const save = args.pop() as Save;
     const [xIn, gIn, bIn, rIn] = args as tf.Tensor[];
     save(residual ? [xIn, gIn, bIn, rIn] : [xIn, gIn, bIn]);
+    const fwd = kernelOutputs({ y: x.shape });
     const res = k.layerNormForward({
-      ...dims, x: hostView(xIn), residual: rIn ? hostView(rIn) : null, gamma: hostView(gIn), beta: hostView(bIn),
+      ...dims, x: hostView(xIn), residual: rIn ? hostView(rIn) : null, gamma: hostView(gIn), beta: hostView(bIn), out: fwd.out,
     });
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, gs, bs, rs] = saved;
+      const shapes: Record<string, number[]> = { dx: x.shape, dGamma: [width], dBeta: [width] };
+      if (residual) shapes.dResidual = x.shape;
+      const bwd = kernelOutputs(shapes);
       const g = k.layerNormBackward({
         ...dims, x: hostView(xs), residual: rs ? hostView(rs) : null, gamma: hostView(gs), beta: hostView(bs),
-        stats: res.stats, dy: hostView(dy),
+        stats: res.stats, dy: hostView(dy), out: bwd.out,
       });
-      const grads = [tf.tensor(g.dx, x.shape), tf.tensor1d(g.dGamma), tf.tensor1d(g.dBeta)];
-      if (residual) grads.push(tf.tensor(g.dResidual!, x.shape));
+      const grads = [bwd.tensor('dx', g.dx), bwd.tensor('dGamma', g.dGamma), bwd.tensor('dBeta', g.dBeta)];
+      if (residual) grads.push(bwd.tensor('dResidual', g.dResidual!));
       return grads;
     };
-    return { value: tf.tensor(res.y, x.shape), gradFunc };
+    return { value: fwd.tensor('y', res.y), gradFunc };
   }) as unknown as CustomGradFn);
-  const inputs = [x, tf.reshape(gamma, [width]), tf.reshape(beta, [width]), ...(residual ? [residual] : [])];
+  const flat = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [width]));
+  const inputs = [x, flat(gamma), flat(beta), ...(residual ? [residual] : [])];
   return run(...inputs);
 }

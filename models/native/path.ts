@@ -9,6 +9,29 @@ import type { LayerKernels } from './kernel-api.ts';
 
 const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
 
+let clonesShared = false;
+
+/**
+ * tf.clone on wasm as on cpu: the copy shares the input's buffer (tensors are immutable) instead
+ * of copying it. Every input a kernel or tf.customGrad saves for its gradient is such a clone:
+ * wasm's own Identity copies each one, about 150 copies a training batch of the lstm-cnn-
+ * transformer. The one in-place writer, the native Adam, skips buffers that are shared.
+ */
+function shareClonesOnWasm(): void {
+  if (clonesShared) return;
+  clonesShared = true;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
 /** The kernels the next layer call uses, or null for tf ops. */
 export function layerKernels(): LayerKernels | null {
   const forced = process.env.TIDAL_LAYER_KERNELS ?? 'auto';
@@ -18,8 +41,11 @@ export function layerKernels(): LayerKernels | null {
   if (forced === 'native') {
     if (!addon) throw new Error(`TIDAL_LAYER_KERNELS=native but the native addon is unavailable: ${addonStatus().detail}`);
     if (!hostBackend) throw new Error(`TIDAL_LAYER_KERNELS=native needs the cpu or wasm backend, not '${tf.getBackend()}'`);
+    if (tf.getBackend() === 'wasm') shareClonesOnWasm();
     return addon;
   }
   if (forced !== 'auto') throw new Error(`TIDAL_LAYER_KERNELS must be 'ops', 'native' or 'auto', got '${forced}'`);
-  return addon && hostBackend ? addon : null;
+  if (!addon || !hostBackend) return null;
+  if (tf.getBackend() === 'wasm') shareClonesOnWasm();
+  return addon;
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from './recipe.ts';
+import { adamUpdateInPlace } from '../native/index.ts';
 import { adamUpdateWebGpu } from './webgpu-adam.ts';
 
 export interface OptimizerState {
@@ -44,6 +45,8 @@ export class AdamOptimizer {
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         const g = grads[i];
+        // On wasm one native call, same bits (models/native/adam.ts).
+        if (adamUpdateInPlace(w, this.m[i], this.v[i], g, { beta1, beta2, epsilon, c1, c2, lr, decay })) return;
         const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
         this.m[i].assign(m);

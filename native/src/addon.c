@@ -3,7 +3,8 @@
  * models/recurrence/kernel-api.ts), convForward/convBackward, attentionForward/attentionBackward
  * and layerNormForward/layerNormBackward (models/native/kernel-api.ts) each take one object and
  * return one; inputs are read in place from their typed arrays and outputs are written straight
- * into new Float32Arrays (no copies). `isa` names the kernel table chosen at load time from the
+ * into new Float32Arrays (no copies), or, for the layer kernels, into the caller's own arrays
+ * passed as `out: { name: Float32Array }` (views of tensors already in the wasm heap). `isa` names the kernel table chosen at load time from the
  * CPU's features ('avx2-fma' or 'generic'; TIDAL_NATIVE_ISA forces one), `release()` frees the
  * calling thread's scratch buffers.
  */
@@ -12,6 +13,7 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +102,27 @@ static int new_f32(napi_env env, napi_value result, const char *name, size_t len
   void *data;
   CALL(env, napi_create_arraybuffer(env, length * sizeof(float), &data, &buffer));
   CALL(env, napi_create_typedarray(env, napi_float32_array, length, buffer, 0, &array));
+  CALL(env, napi_set_named_property(env, result, name, array));
+  *out = (float *)data;
+  return 1;
+}
+
+/*
+ * A layer kernel's output: the caller's Float32Array `out[name]` when the argument object has one
+ * (it must not overlap any input), else a new array; either way also result[name].
+ */
+static int out_f32(napi_env env, const char *fn, napi_value obj, napi_value result, const char *name, size_t length,
+                   const char *shape, float **out) {
+  napi_value outs, array;
+  napi_valuetype type;
+  bool has = false;
+  CALL(env, napi_get_named_property(env, obj, "out", &outs));
+  CALL(env, napi_typeof(env, outs, &type));
+  if (type == napi_object) CALL(env, napi_has_named_property(env, outs, name, &has));
+  if (!has) return new_f32(env, result, name, length, out);
+  const float *data;
+  if (!get_f32(env, fn, outs, name, length, shape, 0, &data)) return 0;
+  CALL(env, napi_get_named_property(env, outs, name, &array));
   CALL(env, napi_set_named_property(env, result, name, array));
   *out = (float *)data;
   return 1;
@@ -314,7 +337,7 @@ static napi_value conv_forward_js(napi_env env, napi_callback_info info) {
   if (!obj || !read_conv(env, fn, obj, &d, &nx, &nk, &ny, &x, &kernel) ||
       !get_f32(env, fn, obj, "bias", (size_t)d.filters, "[filters]", 0, &bias))
     return NULL;
-  if (napi_create_object(env, &result) != napi_ok || !new_f32(env, result, "y", ny, &y)) return NULL;
+  if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "y", ny, "[batch, time, filters]", &y)) return NULL;
   if (K->conv_forward(&d, x, kernel, bias, y)) return out_of_memory(env, fn);
   return result;
 }
@@ -330,8 +353,10 @@ static napi_value conv_backward_js(napi_env env, napi_callback_info info) {
       !get_f32(env, fn, obj, "dy", ny, "[batch, time, filters]", 0, &dy))
     return NULL;
   float *dx, *dk, *db;
-  if (napi_create_object(env, &result) != napi_ok || !new_f32(env, result, "dx", nx, &dx) ||
-      !new_f32(env, result, "dKernel", nk, &dk) || !new_f32(env, result, "dBias", (size_t)d.filters, &db))
+  if (napi_create_object(env, &result) != napi_ok ||
+      !out_f32(env, fn, obj, result, "dx", nx, "[batch, time, channels]", &dx) ||
+      !out_f32(env, fn, obj, result, "dKernel", nk, "[taps, channels, filters]", &dk) ||
+      !out_f32(env, fn, obj, result, "dBias", (size_t)d.filters, "[filters]", &db))
     return NULL;
   if (K->conv_backward(&d, x, kernel, y, dy, dx, dk, db)) return out_of_memory(env, fn);
   return result;
@@ -357,8 +382,8 @@ static napi_value attention_forward_js(napi_env env, napi_callback_info info) {
   const float *qkv;
   float *context, *probs;
   if (!obj || !read_attention(env, fn, obj, &d, &nqkv, &nctx, &nprobs, &qkv)) return NULL;
-  if (napi_create_object(env, &result) != napi_ok || !new_f32(env, result, "context", nctx, &context) ||
-      !new_f32(env, result, "probs", nprobs, &probs))
+  if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "context", nctx, "[batch, time, heads * keyDim]", &context) ||
+      !out_f32(env, fn, obj, result, "probs", nprobs, "[batch, heads, time, time]", &probs))
     return NULL;
   if (K->attention_forward(&d, qkv, context, probs)) return out_of_memory(env, fn);
   return result;
@@ -375,7 +400,8 @@ static napi_value attention_backward_js(napi_env env, napi_callback_info info) {
       !get_f32(env, fn, obj, "probs", nprobs, "[batch, heads, time, time] (from attentionForward)", 0, &probs) ||
       !get_f32(env, fn, obj, "dContext", nctx, "[batch, time, heads * keyDim]", 0, &dcontext))
     return NULL;
-  if (napi_create_object(env, &result) != napi_ok || !new_f32(env, result, "dQkv", nqkv, &dqkv)) return NULL;
+  if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "dQkv", nqkv, "[batch, time, 3 * heads * keyDim]", &dqkv))
+    return NULL;
   if (K->attention_backward(&d, qkv, probs, dcontext, dqkv)) return out_of_memory(env, fn);
   return result;
 }
@@ -411,7 +437,7 @@ static napi_value layer_norm_forward_js(napi_env env, napi_callback_info info) {
     fail(env, fn, "epsilon", "a positive number");
     return NULL;
   }
-  if (napi_create_object(env, &result) != napi_ok || !new_f32(env, result, "y", n, &y) ||
+  if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "y", n, "[rows, width]", &y) ||
       !new_f32(env, result, "stats", 2 * (size_t)rows, &stats))
     return NULL;
   if (K->layer_norm_forward(rows, width, (float)epsilon, x, r, skip_weight, gamma, beta, y, stats))
@@ -430,13 +456,79 @@ static napi_value layer_norm_backward_js(napi_env env, napi_callback_info info) 
       !get_f32(env, fn, obj, "stats", 2 * (size_t)rows, "[rows, 2] (from layerNormForward)", 0, &stats) ||
       !get_f32(env, fn, obj, "dy", n, "[rows, width]", 0, &dy))
     return NULL;
-  if (napi_create_object(env, &result) != napi_ok || !new_f32(env, result, "dx", n, &dx) ||
-      (r && !new_f32(env, result, "dResidual", n, &dr)) || !new_f32(env, result, "dGamma", (size_t)width, &dgamma) ||
-      !new_f32(env, result, "dBeta", (size_t)width, &dbeta))
+  if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "dx", n, "[rows, width]", &dx) ||
+      (r && !out_f32(env, fn, obj, result, "dResidual", n, "[rows, width]", &dr)) ||
+      !out_f32(env, fn, obj, result, "dGamma", (size_t)width, "[width]", &dgamma) ||
+      !out_f32(env, fn, obj, result, "dBeta", (size_t)width, "[width]", &dbeta))
     return NULL;
   if (K->layer_norm_backward(rows, width, x, r, skip_weight, gamma, stats, dy, dx, dr, dgamma, dbeta))
     return out_of_memory(env, fn);
   return result;
+}
+
+/*
+ * One Adam step on a variable w with moments m, v and gradient g, all updated in place, as
+ * models/training/optimizers.ts's tf ops compute it in float32, one rounding per op and in their
+ * order (no fused multiply-add: GCC contracts across statements unless told not to, clang only
+ * within one), so the result has the same bits as that path.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+static void adam_step(size_t n, float *w, float *m, float *v, const float *g, const float h[9]) {
+  float beta1 = h[0], one_minus_beta1 = h[1], beta2 = h[2], one_minus_beta2 = h[3];
+  float c1 = h[4], c2 = h[5], epsilon = h[6], lr = h[7], decay = h[8];
+  for (size_t i = 0; i < n; i++) {
+    float gm = g[i] * one_minus_beta1;
+    float mi = m[i] * beta1;
+    mi = mi + gm;
+    float g2 = g[i] * g[i];
+    g2 = g2 * one_minus_beta2;
+    float vi = v[i] * beta2;
+    vi = vi + g2;
+    m[i] = mi;
+    v[i] = vi;
+    float num = mi / c1;
+    float den = sqrtf(vi / c2);
+    den = den + epsilon;
+    float step = (num / den) * lr;
+    float wi = decay == 1.0f ? w[i] : w[i] * decay;
+    w[i] = wi - step;
+  }
+}
+
+static int get_f32_mut(napi_env env, const char *fn, napi_value obj, const char *name, size_t length, float **out) {
+  const float *data;
+  if (!get_f32(env, fn, obj, name, length, "(the variable's size)", 0, &data)) return 0;
+  *out = (float *)data;
+  return 1;
+}
+
+static napi_value adam_update_js(napi_env env, napi_callback_info info) {
+  const char *fn = "adamUpdate";
+  napi_value obj = arg0(env, info), wv;
+  static const char *const names[9] = {"beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c1", "c2", "epsilon", "lr", "decay"};
+  float h[9], *w, *m, *v;
+  const float *g;
+  size_t n;
+  napi_typedarray_type type;
+  bool is_typed = false;
+  if (!obj) return NULL;
+  for (int i = 0; i < 9; i++) {
+    double value;
+    if (!get_number(env, fn, obj, names[i], 0, &value)) return NULL;
+    h[i] = (float)value;
+  }
+  if (napi_get_named_property(env, obj, "w", &wv) != napi_ok || napi_is_typedarray(env, wv, &is_typed) != napi_ok ||
+      !is_typed || napi_get_typedarray_info(env, wv, &type, &n, NULL, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    fail(env, fn, "w", "a Float32Array");
+    return NULL;
+  }
+  if (!get_f32_mut(env, fn, obj, "w", n, &w) || !get_f32_mut(env, fn, obj, "m", n, &m) ||
+      !get_f32_mut(env, fn, obj, "v", n, &v) || !get_f32(env, fn, obj, "g", n, "(the variable's size)", 0, &g))
+    return NULL;
+  adam_step(n, w, m, v, g, h);
+  return NULL;
 }
 
 static void release_tables(void) {
@@ -508,6 +600,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attentionBackward", NULL, attention_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormForward", NULL, layer_norm_forward_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormBackward", NULL, layer_norm_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamUpdate", NULL, adam_update_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"release", NULL, release_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value isa;

@@ -1,0 +1,76 @@
+/**
+ * Training cost of registered models' `small` configs at the quality table's batch (32) on wasm,
+ * where per-kernel overhead rather than arithmetic sets the speed: for each model, the tf kernels
+ * one training batch dispatches (tf.profile, by kernel name), then CPU ms per training batch and
+ * per prediction batch, the models' batches interleaved round by round in one process so that
+ * each sees the same machine load.
+ *
+ *   node --import tsx bench/train-overhead.ts [--models bilstm,lstm-cnn-transformer] [--rounds 30]
+ *
+ * Same step as bench/train.ts (the pipeline's Adam, MAE); random inputs of the `public` feature
+ * width. TIDAL_LAYER_KERNELS=ops|native and TIDAL_RECURRENCE pick the paths as everywhere.
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../models/backend.ts';
+import { nativeKernelPath } from '../models/native/index.ts';
+import { getModel } from '../models/registry.ts';
+import { AdamOptimizer } from '../models/training/index.ts';
+
+const BATCH = 32;
+const TIME = 80;
+/** Width of the `public` feature set (bench/train-cases.ts PUBLIC_FEATURES). */
+const FEATURES = 50;
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'bilstm,lstm-cnn-transformer' },
+    rounds: { type: 'string', default: '30' },
+  },
+});
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
+await selectBackend('wasm');
+console.log(`bench train-overhead  ${new Date().toISOString()}  wasm, batch ${BATCH}, native: ${nativeKernelPath()}, ${rounds} rounds`);
+
+const x = tf.randomUniform([BATCH, TIME, FEATURES], -1, 1, 'float32', 1);
+const y = tf.randomUniform([BATCH, TIME, 1], -1, 1, 'float32', 2);
+const runs = values.models!.split(',').map((name) => {
+  const definition = getModel(name);
+  const model = definition.build(definition.small, FEATURES, 7);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, variables);
+  const train = () => tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(tf.abs(tf.sub(model.apply(x, { training: true }) as tf.Tensor, y))) as tf.Scalar, variables);
+    optimizer.apply(variables.map((v) => grads[v.name]), 1e-3);
+    return value;
+  }).dataSync();
+  const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+  return { name, train, predict, trainUs: 0, predictUs: 0 };
+});
+
+const cpuUs = (f: () => unknown) => {
+  const start = process.cpuUsage();
+  f();
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+};
+for (const r of runs) {
+  r.train();
+  r.train();
+  r.predict();
+  const counts = new Map<string, number>();
+  const { kernels } = await tf.profile(() => { r.train(); });
+  for (const k of kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`).join(', ');
+  console.log(`${r.name}: ${kernels.length} tf kernels a training batch (${top})`);
+}
+for (let i = 0; i < rounds; i++) {
+  for (const r of runs) {
+    r.trainUs += cpuUs(r.train);
+    r.predictUs += cpuUs(r.predict);
+  }
+}
+console.log('\n| model | CPU ms a training batch | CPU ms a prediction batch |\n|---|---|---|');
+for (const r of runs) console.log(`| ${r.name} | ${(r.trainUs / 1000 / rounds).toFixed(1)} | ${(r.predictUs / 1000 / rounds).toFixed(1)} |`);
