@@ -149,7 +149,7 @@ function runTorch(t: TorchRun, torchName: string, batch: number, batches: number
     '--seconds', String(seconds), '--device', t.device, ...(t.tf32 ? ['--tf32'] : []), ...(t.small ? ['--small'] : [])];
   const r = spawnSync(t.py, args, {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
   });
   if (r.status !== 0) return `train_torch.py failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seq_per_sec: number; seq_per_cpu_sec: number; peak_rss_mb: number };
