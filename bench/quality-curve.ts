@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { ROWS_PER_BREATH, writeBreathCsv, writeIdValueCsv, type BreathTable } from '../dataset/index.ts';
 import { SIMULATED_FILE_NAMES } from '../simulator/simulated-files.ts';
 import { simulateDataset } from '../simulator/index.ts';
-import { defaultPresetOn, fmtMae, loadNow, machineLine, plannedEpochs, runTimed, trainingBreathsPerFold, writeQualitySection, type DefaultRun } from './quality-default-run.ts';
+import { defaultPresetOn, fmtMae, loadNow, machineLine, plannedEpochs, positiveIntOption, runTimed, trainingBreathsPerFold, writeQualitySection, type DefaultRun } from './quality-default-run.ts';
 import { loadPreset } from '../pipeline/index.ts';
 
 export const CURVE_HEADING = 'Learning curve: test MAE against training breaths';
@@ -53,12 +53,6 @@ function parseSizes(text: string): number[] {
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
-function positiveInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${value}'`);
-  return n;
-}
-
 /** Runs the learning curve; `argv` is the command line after the script name. */
 export async function curveMain(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -74,14 +68,14 @@ export async function curveMain(argv: string[]): Promise<void> {
     },
   });
   const sizes = parseSizes(values.sizes!);
-  const testBreaths = positiveInt('test-breaths', values['test-breaths']!);
+  const testBreaths = positiveIntOption('test-breaths', values['test-breaths'])!;
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got '${values.seed}'`);
   const preset = loadPreset('default');
   if (preset.input.kind !== 'simulate') throw new Error('the curve reads the default preset\'s own data size from its simulated input');
   const presetPerFold = trainingBreathsPerFold(preset, preset.input.breaths);
   // Per model: --curve-budget for all, or what the preset itself spends on that model.
-  const budgets = values['curve-budget'] ? preset.models.map(() => positiveInt('curve-budget', values['curve-budget']!)) : plannedEpochs(preset).map((e) => e * presetPerFold);
+  const budgets = values['curve-budget'] ? preset.models.map(() => positiveIntOption('curve-budget', values['curve-budget'])!) : plannedEpochs(preset).map((e) => e * presetPerFold);
   const models = preset.models.map((m) => m.id ?? m.name);
   const budgetText = models.map((id, i) => `${id} ${budgets[i]}`).join(', ');
   const work = values.work!;

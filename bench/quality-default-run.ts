@@ -153,3 +153,11 @@ export function machineLine(loadBefore: number, loadAfter: number): string {
   const busy = Math.max(loadBefore, loadAfter) > 1;
   return `Machine: ${cpus().length} cores, 1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end${busy ? ': **measured with other work running** (wall seconds are not the quiet machine\'s)' : ''}`;
 }
+
+/** `--NAME VALUE` as a positive integer; undefined when the option was not given. */
+export function positiveIntOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}

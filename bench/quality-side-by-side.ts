@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeSimulatedFiles } from '../simulator/simulated-files.ts';
 import { planRun } from '../pipeline/index.ts';
-import { defaultPresetOn, fmtMae, loadNow, machineLine, runTimed, writeQualitySection } from './quality-default-run.ts';
+import { defaultPresetOn, fmtMae, loadNow, machineLine, positiveIntOption, runTimed, writeQualitySection } from './quality-default-run.ts';
 
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch_bilstm.py', import.meta.url));
 export const SIDE_BY_SIDE_HEADING = 'Side by side: the default run against PyTorch, same data, same wall time';
@@ -47,13 +47,6 @@ function torchPython(): string | null {
   return null;
 }
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${value}'`);
-  return n;
-}
-
 /** Runs the side-by-side measurement; `argv` is the command line after the script name. */
 export async function sideBySideMain(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -70,13 +63,13 @@ export async function sideBySideMain(argv: string[]): Promise<void> {
       out: { type: 'string', default: 'docs/quality.md' },
     },
   });
-  const breaths = positiveInt('breaths', values.breaths)!;
-  const testBreaths = positiveInt('test-breaths', values['test-breaths']) ?? Math.floor(breaths / 2);
+  const breaths = positiveIntOption('breaths', values.breaths)!;
+  const testBreaths = positiveIntOption('test-breaths', values['test-breaths']) ?? Math.floor(breaths / 2);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got '${values.seed}'`);
-  const epochs = positiveInt('epochs', values.epochs);
-  const torchSeconds = positiveInt('torch-seconds', values['torch-seconds']);
-  const threads = positiveInt('threads', values.threads)!;
+  const epochs = positiveIntOption('epochs', values.epochs);
+  const torchSeconds = positiveIntOption('torch-seconds', values['torch-seconds']);
+  const threads = positiveIntOption('threads', values.threads)!;
   const work = values.work!;
   const dataDir = join(work, 'data');
 

@@ -4,9 +4,8 @@
  * only and ends as a fresh run does, and without `pseudoLabel` round 1 is untouched.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,6 +13,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { readTestCsv } from '../../dataset/index.ts';
 import { ConfigError, checkRun, parseRunConfig } from '../../pipeline/index.ts';
 import { CLI, runAndKillAt, tidal } from './cli-runs.ts';
+import { freePort, listening, redisSkip } from './redis-server.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tidal-pseudo-'));
 
@@ -134,27 +134,10 @@ test('a run killed in round 2 resumes it and ends with the bytes of an uninterru
   assert.deepEqual(bytes(killed, 'round-2', 'pseudo-labels.arrow'), bytes(reused, 'round-2', 'pseudo-labels.arrow'));
 });
 
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 
-test('round-2 jobs train through the queue (tidal run --queue) to the same bytes', { skip: hasRedis ? false : 'install redis-server (apt-get install redis-server)' }, async () => {
+test('round-2 jobs train through the queue (tidal run --queue) to the same bytes', { skip: redisSkip }, async () => {
   const port = await freePort();
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { detached: true, stdio: 'ignore' });
   const worker = spawn(process.execPath, [CLI, 'worker', '--queue', `redis://127.0.0.1:${port}`], { detached: true, stdio: 'ignore', env: { ...process.env, CI: '1' } });

@@ -6,40 +6,22 @@
  * an unreachable Redis is a clear error; the password never shows.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mapRunsRoot, queueJobId, redactRedisUrl } from '../../pipeline/queue/index.ts';
 import type { TrainJobSpec } from '../../pipeline/train-job.ts';
+import { freePort, hasRedis, listening, redisSkip } from './redis-server.ts';
 
 const CLI = join(import.meta.dirname, '../../bin/tidal.js');
 const PASSWORD = 's3cret-pw';
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-const skip = hasRedis ? false : 'install redis-server (apt-get install redis-server)';
+const skip = redisSkip;
 const root = mkdtempSync(join(tmpdir(), 'tidal-queue-'));
 const started: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 interface Proc {
   child: ChildProcess;
