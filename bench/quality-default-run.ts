@@ -12,30 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../core/index.ts';
 import { SIMULATED_FILE_NAMES } from '../simulator/simulated-files.ts';
 import { loadPreset, planRun, type RunConfig } from '../pipeline/index.ts';
+import { readRunManifest, type RunMetrics } from '../report/index.ts';
 
 const TIDAL = fileURLToPath(new URL('../bin/tidal.js', import.meta.url));
-
-/** The metrics of a finished run that the quality sections show (manifest.json `metrics`). */
-export interface DefaultRunMetrics {
-  models: { model: string; oofMae: number }[];
-  blendOofMae: number;
-  blendWeights: Record<string, number> | null;
-  /** The blend's test MAE before post-processing (inversion, snapping). */
-  blendTestMae: number | null;
-  /** ... and after: the submission's. */
-  testMae: number | null;
-  baselineTestMae: number | null;
-  inversionCoverage: number;
-  /** Per model, the blend's OOF MAE without it and the rise over the full blend's. */
-  modelContributions: { model: string; blendOofMaeWithout: number; cost: number }[];
-}
 
 export interface DefaultRun {
   config: RunConfig;
   runDir: string;
   /** Wall seconds of the whole `tidal run`, ingest to report. */
   seconds: number;
-  metrics: DefaultRunMetrics;
+  /** manifest.json `metrics`, checked as the report reads them. */
+  metrics: RunMetrics;
 }
 
 /**
@@ -96,25 +83,11 @@ export async function runTimed(config: RunConfig, workDir: string): Promise<Defa
   });
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`tidal run --config ${configPath} failed (exit ${code}); see its output above and ${join(runDir, 'log.txt')}`);
-  const manifestPath = join(runDir, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { metrics: Partial<DefaultRunMetrics> };
-  const m = manifest.metrics;
-  if (!m.models || typeof m.blendOofMae !== 'number') throw new Error(`${manifestPath}: no metrics after a finished run`);
-  if (m.blendTestMae === undefined) throw new Error(`${manifestPath}: metrics.blendTestMae is missing (a run from code that predates it)`);
   return {
     config,
     runDir,
     seconds,
-    metrics: {
-      models: m.models.map(({ model, oofMae }) => ({ model, oofMae })),
-      blendOofMae: m.blendOofMae,
-      blendWeights: m.blendWeights ?? null,
-      blendTestMae: m.blendTestMae ?? null,
-      testMae: m.testMae ?? null,
-      baselineTestMae: m.baselineTestMae ?? null,
-      inversionCoverage: m.inversionCoverage ?? 0,
-      modelContributions: m.modelContributions ?? [],
-    },
+    metrics: readRunManifest(runDir).manifest.metrics,
   };
 }
 

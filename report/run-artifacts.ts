@@ -29,6 +29,8 @@ const MetricsSchema = z.object({
   // Runs from before these scores existed have neither.
   blendTestMae: z.number().nullable().default(null),
   baselineTestMae: z.number().nullable(),
+  /** Model id -> weight, for weighted blends. */
+  blendWeights: z.record(z.string(), z.number()).nullable().default(null),
   /** The pseudo-labelled second round (config `pseudoLabel`). */
   round2: z.object({ models: ModelScoresSchema, blendOofMae: z.number(), postprocessedOofMae: z.number(), testMae: z.number().nullable() }).optional(),
   modelContributions: z.array(z.object({ model: z.string(), blendOofMaeWithout: z.number(), cost: z.number() })).default([]),
