@@ -120,13 +120,18 @@ export function fitScaler(kind: ScalerKind, layout: FeatureLayout, trainBreathIn
   return { kind, featureNames: [...layout.featureNames], center, scale };
 }
 
-/** A new layout with scaled features (mask, target and ids shared with the input). */
-export function applyScaler(fitted: FittedScaler, layout: FeatureLayout): FeatureLayout {
+/**
+ * A layout with scaled features (mask, target and ids shared with the input), written into `into`:
+ * a new array by default; `layout.features` itself scales in place (each value is read before it
+ * is overwritten), so a caller that no longer needs the raw values never holds both.
+ */
+export function applyScaler(fitted: FittedScaler, layout: FeatureLayout, into: Float32Array = new Float32Array(layout.features.length)): FeatureLayout {
   const F = layout.nFeatures;
   if (F !== fitted.featureNames.length || fitted.featureNames.some((name, k) => name !== layout.featureNames[k])) {
     throw new Error(`applyScaler: scaler fitted on [${fitted.featureNames.join(', ')}], layout has [${layout.featureNames.join(', ')}]`);
   }
-  const features = new Float32Array(layout.features.length);
+  if (into.length !== layout.features.length) throw new Error(`applyScaler: ${into.length} output values for ${layout.features.length} features`);
+  const features = into;
   const center = Float64Array.from(fitted.center);
   const inverse = Float64Array.from(fitted.scale, (s) => 1 / s);
   for (let base = 0; base < features.length; base += F) {

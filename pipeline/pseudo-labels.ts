@@ -44,15 +44,22 @@ export function readPseudoLabels(path: string): PseudoLabels {
   return labels;
 }
 
+/** One view over a and b when b directly follows a in the same buffer (scaled into one array). */
+function adjacentView(a: Float32Array, b: Float32Array): Float32Array | null {
+  if (a.buffer !== b.buffer || a.byteOffset + a.byteLength !== b.byteOffset) return null;
+  return new Float32Array(a.buffer, a.byteOffset, a.length + b.length);
+}
+
 /**
- * The train breaths followed by the test breaths as one data set, test rows labelled and weighted
+ * The train breaths followed by the test breaths as one data set (the features without a copy
+ * when the test features directly follow the train features in one buffer), test rows labelled and weighted
  * by `labels`; train rows weigh 1. Breath b of the test set is breath train.nBreaths + b here.
  */
 export function withPseudoLabels(train: FoldData, test: { x: Float32Array; mask: FoldData['mask']; nBreaths: number }, labels: PseudoLabels): FoldData {
   const testRows = test.nBreaths * ROWS_PER_BREATH;
   if (labels.pressure.length !== testRows) throw new Error(`pseudo-labels: ${labels.pressure.length} labels for ${testRows} test rows`);
   const trainRows = train.nBreaths * ROWS_PER_BREATH;
-  const concat = <T extends Float32Array | Uint8Array>(a: T, b: T | ArrayLike<number>, n: number) => {
+  const concat = <T extends Float32Array | Uint8Array>(a: T, b: T | ArrayLike<number>, n: number): T => {
     const out = new (a.constructor as new (n: number) => T)(a.length + n);
     out.set(a);
     out.set(b as ArrayLike<number>, a.length);
@@ -62,7 +69,7 @@ export function withPseudoLabels(train: FoldData, test: { x: Float32Array; mask:
   const weight = new Float32Array(trainRows + testRows).fill(1);
   weight.set(labels.weight, trainRows);
   return {
-    x: concat(train.x, test.x, test.x.length),
+    x: adjacentView(train.x, test.x) ?? concat(train.x, test.x, test.x.length),
     mask: concat(mask, test.mask, testRows),
     target: concat(train.target, labels.pressure, testRows),
     weight,

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunCatalog, writeFileAtomic, type JobFiles } from '../core/index.ts';
-import { applyScaler, fitScaler, readLayoutArrow, writeScaler, type ScalerKind } from '../features/index.ts';
+import { applyScaler, fitScaler, readLayoutArrow, writeScaler, type FeatureLayout, type ScalerKind } from '../features/index.ts';
 import { foldBreathIndices, readFoldsCsv } from '../folds/index.ts';
 import { kernelPaths, selectBackend, type BackendName, type KernelPaths } from '../models/index.ts';
 import { getModel } from '../models/registry.ts';
@@ -74,6 +74,29 @@ export function readJobResult(job: JobFiles): { validIdx: Int32Array; oof: Float
   return { validIdx, oof: readPredictionColumn(job.oof), test: readPredictionColumn(job.test) };
 }
 
+/**
+ * The job's train and test layouts, scaled by a scaler fitted on the fold's training breaths only
+ * (validation and test rows are only transformed), and the fold's breaths. The features are scaled
+ * in place, so a job never holds a raw and a scaled copy (at Kaggle size each is over a gigabyte);
+ * a pseudo-labelled round scales both into one array, train rows then test rows, which
+ * withPseudoLabels then trains on without joining them again.
+ */
+async function scaledLayouts(spec: TrainJobSpec, catalog: RunCatalog, job: JobFiles): Promise<{ train: FeatureLayout; test: FeatureLayout; trainIdx: Int32Array; validIdx: Int32Array }> {
+  const trainFeatures = join(catalog.cacheDir, spec.trainFeatures);
+  const [{ layout: train }, { layout: test }] = await Promise.all([readLayoutArrow(trainFeatures), readLayoutArrow(join(catalog.cacheDir, spec.testFeatures))]);
+  if (!train.target) throw new Error(`${trainFeatures}: the training layout has no target`);
+  const { train: trainIdx, valid: validIdx } = foldBreathIndices(readFoldsCsv(catalog.folds), train.breathId, spec.fold);
+  const scaler = fitScaler(spec.scaler, train, trainIdx);
+  writeScaler(job.scaler, scaler);
+  const joined = spec.round === undefined ? null : new Float32Array(train.features.length + test.features.length);
+  return {
+    train: applyScaler(scaler, train, joined ? joined.subarray(0, train.features.length) : train.features),
+    test: applyScaler(scaler, test, joined ? joined.subarray(train.features.length) : test.features),
+    trainIdx,
+    validIdx,
+  };
+}
+
 export async function runTrainJob(
   spec: TrainJobSpec,
   onEpoch: (epoch: number, epochs: number, info: string) => void,
@@ -93,23 +116,14 @@ export async function runTrainJob(
         `${JSON.stringify(spec.kernels)}: run it where the same native build and backend are present (or rerun the run here)`,
     );
   }
-  const trainFeatures = join(catalog.cacheDir, spec.trainFeatures);
-  const [{ layout: train }, { layout: test }] = await Promise.all([readLayoutArrow(trainFeatures), readLayoutArrow(join(catalog.cacheDir, spec.testFeatures))]);
-  if (!train.target) throw new Error(`${trainFeatures}: the training layout has no target`);
-  const { train: trainIdx, valid: validIdx } = foldBreathIndices(readFoldsCsv(catalog.folds), train.breathId, spec.fold);
-
-  // Fitted on this fold's training breaths only; validation and test rows are only transformed.
-  const scaler = fitScaler(spec.scaler, train, trainIdx);
-  writeScaler(job.scaler, scaler);
-  const scaledTrain = applyScaler(scaler, train);
-  const scaledTest = applyScaler(scaler, test);
+  const { train, test, trainIdx, validIdx } = await scaledLayouts(spec, catalog, job);
 
   const definition = getModel(spec.modelName);
   const epochs = resolveRecipe(spec.recipe).epochs;
   const trainData = {
-    x: scaledTrain.features,
+    x: train.features,
     mask: train.inspiratory,
-    target: train.target,
+    target: train.target!,
     nBreaths: train.nBreaths,
     nFeatures: train.nFeatures,
     featureNames: train.featureNames,
@@ -117,7 +131,7 @@ export async function runTrainJob(
   // A pseudo-labelled round trains on the fold's breaths plus every test breath (appended after
   // the train breaths); it validates on the fold's own breaths only, so its OOF stays honest.
   const pseudo = spec.round === undefined ? null : readPseudoLabels(catalog.pseudoLabels(spec.round));
-  const data = pseudo ? withPseudoLabels(trainData, { x: scaledTest.features, mask: test.inspiratory, nBreaths: test.nBreaths }, pseudo) : trainData;
+  const data = pseudo ? withPseudoLabels(trainData, { x: test.features, mask: test.inspiratory, nBreaths: test.nBreaths }, pseudo) : trainData;
   const fitIdx = pseudo ? Int32Array.from([...trainIdx, ...Array.from({ length: test.nBreaths }, (_, b) => train.nBreaths + b)]) : trainIdx;
   const result = await fitFold({
     definition,
@@ -125,7 +139,7 @@ export async function runTrainJob(
     data,
     trainIdx: fitIdx,
     validIdx,
-    test: { x: scaledTest.features, nBreaths: test.nBreaths, mask: test.inspiratory },
+    test: { x: test.features, nBreaths: test.nBreaths, mask: test.inspiratory },
     recipe: spec.recipe,
     seed: spec.seed,
     checkpointDir: job.checkpoint,

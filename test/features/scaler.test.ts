@@ -46,6 +46,18 @@ test('robust scaler: median and IQR of the training rows; binary columns untouch
   assert.equal(scaled.inspiratory, layout.inspiratory);
 });
 
+test('scaling in place or into a given array gives the same values as a new array', () => {
+  const fitted = fitScaler('robust', layout, train);
+  const expected = applyScaler(fitted, layout).features;
+  const own = { ...layout, features: layout.features.slice() };
+  const inPlace = applyScaler(fitted, own, own.features);
+  assert.equal(inPlace.features, own.features);
+  assert.deepEqual(inPlace.features, expected);
+  const joined = new Float32Array(layout.features.length + 5);
+  assert.deepEqual(applyScaler(fitted, layout, joined.subarray(5)).features, expected);
+  assert.throws(() => applyScaler(fitted, layout, joined), /output values for/);
+});
+
 test('standard scaler: mean and population standard deviation of the training rows', () => {
   const fitted = fitScaler('standard', layout, train);
   for (const name of ['u_in', 'area', 'u_in_ewm9']) {

@@ -44,4 +44,13 @@ test('the labels file round-trips, and round 2 data is the train breaths then th
   assert.deepEqual(data.weight!.subarray(trainRows), labels.weight);
   assert.equal(data.mask[trainRows], 1);
   assert.equal(data.mask[trainRows + 40], 0);
+
+  // Train and test features scaled into one array (as a round-2 job does): round 2 trains on that
+  // array itself, not on a third copy.
+  const joined = new Float32Array(train.x.length + testX.length);
+  joined.set(train.x);
+  joined.set(testX, train.x.length);
+  const shared = withPseudoLabels({ ...train, x: joined.subarray(0, train.x.length) }, { x: joined.subarray(train.x.length), mask: Uint8Array.from(uOut, (u) => 1 - u), nBreaths: 2 }, labels);
+  assert.equal(shared.x.buffer, joined.buffer);
+  assert.deepEqual(shared.x, data.x);
 });
