@@ -23,3 +23,36 @@ export function sameOffsets(kernelSize: number, dilation = 1): number[] {
   const left = Math.floor((dilation * (kernelSize - 1)) / 2);
   return Array.from({ length: kernelSize }, (_, j) => j * dilation - left);
 }
+
+/**
+ * How a convolution treats the sequence ends: 'same' keeps the length (zeros read outside it);
+ * 'valid' is PyTorch's padding=0: a convolution keeps only the rows whose taps all lie inside the
+ * sequence (span fewer), a transposed convolution writes every row its taps reach (span more).
+ */
+export type ConvPadding = 'same' | 'valid';
+
+export function checkConvPadding(padding: unknown, layerName: string): ConvPadding {
+  if (padding !== 'same' && padding !== 'valid') {
+    throw new Error(`${layerName}: padding must be 'same' or 'valid', got ${JSON.stringify(padding)}`);
+  }
+  return padding;
+}
+
+/** The rows of a 'same' result [B, T, F] whose taps (offsets) all read inside the sequence: the 'valid' result. */
+export function validRows(y: tf.Tensor3D, offsets: readonly number[], layerName: string): tf.Tensor3D {
+  const before = -Math.min(...offsets);
+  const after = Math.max(...offsets);
+  const time = y.shape[1] - before - after;
+  if (time < 1) throw new Error(`${layerName}: 'valid' padding needs at least ${before + after + 1} time steps, got ${y.shape[1]}`);
+  return before + after === 0 ? y : tf.slice(y, [0, before, 0], [-1, time, -1]);
+}
+
+/**
+ * x [B, T, C] with zero rows around it such that the 'same' transposed convolution of the result
+ * (the adjoint of a 'same' conv with these offsets) is the 'valid' one of x: T + span rows.
+ */
+export function padForValidTranspose(x: tf.Tensor3D, offsets: readonly number[]): tf.Tensor3D {
+  const before = -Math.min(...offsets);
+  const after = Math.max(...offsets);
+  return before + after === 0 ? x : tf.pad(x, [[0, 0], [before, after], [0, 0]]);
+}

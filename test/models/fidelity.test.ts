@@ -85,9 +85,9 @@ const IMPORTS: Record<string, (config: Record<string, unknown>) => TorchLayerImp
   'lstm-cnn-transformer': (c) => [
     { layer: 'input_projection', from: [{ linear: 'input_projection' }] },
     ...range(c.lstmBlocks as number).flatMap((i) => [
-      { layer: `lstm_block_${i}_bilstm`, from: [{ lstm: `lstms.${i}`, bidirectional: true }] },
-      { layer: `lstm_block_${i}_ffn`, from: [{ linear: `lstm_ffn.${i}` }] },
-      { layer: `lstm_block_${i}_out`, from: [{ linear: `lstm_out.${i}` }] },
+      { layer: `lstm_block_${i}_bilstm`, from: [{ lstm: `lstm_blocks.${i}.lstm`, bidirectional: true }] },
+      { layer: `lstm_block_${i}_ffn`, from: [{ linear: `lstm_blocks.${i}.ffn` }] },
+      { layer: `lstm_block_${i}_out`, from: [{ linear: `lstm_blocks.${i}.out` }] },
     ]),
     { layer: 'lstm_norm', from: [{ layerNorm: 'lstm_norm' }] },
     ...range((c.convKernels as number[]).length).flatMap((i) => [
@@ -169,27 +169,43 @@ function checkFixture(name: string): void {
 
 describe('fidelity: Tidal architectures against the PyTorch re-implementations of the public models', () => {
   let previousPath: string | undefined;
+  let previousLayerKernels: string | undefined;
   before(async () => {
     await tf.setBackend('cpu');
     previousPath = process.env.TIDAL_RECURRENCE;
+    previousLayerKernels = process.env.TIDAL_LAYER_KERNELS;
   });
+  const restore = (key: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  };
   after(() => {
-    if (previousPath === undefined) delete process.env.TIDAL_RECURRENCE;
-    else process.env.TIDAL_RECURRENCE = previousPath;
+    restore('TIDAL_RECURRENCE', previousPath);
+    restore('TIDAL_LAYER_KERNELS', previousLayerKernels);
   });
 
   for (const name of Object.keys(IMPORTS)) {
     // The tf-ops recurrence is slow; the LSTM-only models cover it (its equality with the native
-    // path is recurrence.test.ts's concern), the others run the default path.
-    const paths = name === 'bilstm' || name === 'lstm-raw' ? (['ops', 'native'] as const) : (['auto'] as const);
+    // path is recurrence.test.ts's concern), the others run the default path. The conv models
+    // also run their convolutions as tf ops ('valid' padding is sliced and padded on both paths).
+    const lstmOnly = name === 'bilstm' || name === 'lstm-raw';
+    const withConv = name === 'conv-bilstm' || name === 'lstm-cnn-transformer';
+    const paths = lstmOnly ? (['ops', 'native'] as const) : withConv ? (['auto', 'layer-ops'] as const) : (['auto'] as const);
     for (const path of paths) {
-      const label = path === 'auto' ? `${name} (cpu)` : `${name} (cpu, recurrence: ${path})`;
+      const label =
+        path === 'auto' ? `${name} (cpu)` : path === 'layer-ops' ? `${name} (cpu, layers as tf ops)` : `${name} (cpu, recurrence: ${path})`;
       it(`${label}: same weights give the same outputs and gradients`, (t) => {
         if (path === 'native' && !loadNativeKernels()) {
           t.skip('native recurrence kernels not built (npm install builds them; needs a C compiler)');
           return;
         }
-        process.env.TIDAL_RECURRENCE = path;
+        if (path === 'layer-ops') {
+          process.env.TIDAL_RECURRENCE = 'auto';
+          process.env.TIDAL_LAYER_KERNELS = 'ops';
+        } else {
+          process.env.TIDAL_RECURRENCE = path;
+          restore('TIDAL_LAYER_KERNELS', previousLayerKernels);
+        }
         checkFixture(name);
       });
     }
