@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../models/backend.ts';
+import { webgpuSkipReason } from './webgpu-available.ts';
 import { getModel } from '../../models/registry.ts';
 import { loadNativeKernels } from '../../models/recurrence/index.ts';
 import {
@@ -129,7 +130,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Loads the fixture's weights into Tidal's model and compares outputs, loss and gradients. */
-function checkFixture(name: string): void {
+async function checkFixture(name: string): Promise<void> {
   const fixture = loadFixture(name);
   const imports = IMPORTS[name](fixture.config);
   const model = getModel(name).build(fixture.config as never, fixture.inputFeatures, 1);
@@ -151,16 +152,16 @@ function checkFixture(name: string): void {
   }, variables);
   try {
     assert.deepEqual(output!.shape, expectedOutput.shape, 'output shape');
-    const outputError = maxAbsDiff(output!.dataSync(), expectedOutput.data);
+    const outputError = maxAbsDiff(await output!.data(), expectedOutput.data);
     assert.ok(outputError <= OUTPUT_TOLERANCE, `outputs differ by up to ${outputError}`);
-    const loss = value.dataSync()[0];
+    const loss = (await value.data())[0];
     assert.ok(Math.abs(loss - fixture.loss) <= OUTPUT_TOLERANCE, `loss ${loss} against ${fixture.loss}`);
-    variables.forEach((v, i) => {
+    for (const [i, v] of variables.entries()) {
       const g = grads[v.name];
       assert.ok(g, `a gradient for ${model.trainableWeights[i].name}`);
-      const error = maxAbsDiff(g.dataSync(), expectedGrads[i].data);
+      const error = maxAbsDiff(await g.data(), expectedGrads[i].data);
       assert.ok(error <= GRADIENT_TOLERANCE, `gradient of ${model.trainableWeights[i].name} differs by up to ${error}`);
-    });
+    }
   } finally {
     tf.dispose([x, y, mask, output!, value, ...Object.values(grads)]);
     model.dispose();
@@ -194,7 +195,7 @@ describe('fidelity: Tidal architectures against the PyTorch re-implementations o
     for (const path of paths) {
       const label =
         path === 'auto' ? `${name} (cpu)` : path === 'layer-ops' ? `${name} (cpu, layers as tf ops)` : `${name} (cpu, recurrence: ${path})`;
-      it(`${label}: same weights give the same outputs and gradients`, (t) => {
+      it(`${label}: same weights give the same outputs and gradients`, async (t) => {
         if (path === 'native' && !loadNativeKernels()) {
           t.skip('native recurrence kernels not built (npm install builds them; needs a C compiler)');
           return;
@@ -206,7 +207,7 @@ describe('fidelity: Tidal architectures against the PyTorch re-implementations o
           process.env.TIDAL_RECURRENCE = path;
           restore('TIDAL_LAYER_KERNELS', previousLayerKernels);
         }
-        checkFixture(name);
+        await checkFixture(name);
       });
     }
   }
@@ -221,9 +222,25 @@ describe('fidelity on the wasm backend', () => {
   });
 
   for (const name of Object.keys(IMPORTS)) {
-    it(`${name} (wasm): same weights give the same outputs and gradients`, () => {
+    it(`${name} (wasm): same weights give the same outputs and gradients`, async () => {
       assert.equal(tf.getBackend(), 'wasm');
-      checkFixture(name);
+      await checkFixture(name);
+    });
+  }
+});
+
+// The webgpu backend runs every layer as tf ops, 'valid' padding included (tf.slice / tf.pad there
+// rather than the host-memory block copies).
+describe('fidelity on the webgpu backend', async () => {
+  const skip = await webgpuSkipReason();
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  for (const name of ['lstm-cnn-transformer', 'conv-bilstm']) {
+    it(`${name} (webgpu): same weights give the same outputs and gradients`, { skip }, async () => {
+      await selectBackend('webgpu');
+      await checkFixture(name);
     });
   }
 });
