@@ -1,10 +1,10 @@
 /**
- * 1-D convolution along time with 'same' padding (or 'valid': only the rows where the whole
- * kernel lies inside the sequence, the centre of the 'same' result), computed as im2col: shifted copies of the input
- * concatenated along features, then one matMul. Unlike tf.layers.conv1d it trains on the wasm
- * backend (no Conv2DBackpropFilter) and is fast on cpu. The kernel keeps Keras' [k, in, filters]
- * layout, so weights are interchangeable with tf.layers.conv1d. On cpu/wasm with the native addon
- * the whole layer (relu included) is one native kernel forward and one backward.
+ * 1-D convolution along time with 'same' padding (or 'valid': only the rows where the whole kernel
+ * lies inside the sequence, the centre of the 'same' result), computed as im2col: shifted copies of
+ * the input concatenated along features, then one matMul. Unlike tf.layers.conv1d it trains on the
+ * wasm backend (no Conv2DBackpropFilter) and is fast on cpu. The kernel keeps Keras' [k, in,
+ * filters] layout, so weights are interchangeable with tf.layers.conv1d. On cpu/wasm with the
+ * native addon the whole layer (relu included) is one native kernel forward and one backward.
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
@@ -72,8 +72,7 @@ export class Conv1DIm2col extends tf.layers.Layer {
       const x = singleInput(inputs, this.name) as tf.Tensor3D;
       const offsets = sameOffsets(this.kernelSize, this.dilation);
       // 'valid' rows are the 'same' rows whose taps all read inside the sequence.
-      const valid = (y: tf.Tensor3D) =>
-        this.padding === 'valid' ? validRows(y, offsets, this.name) : y;
+      const valid = (y: tf.Tensor3D) => (this.padding === 'valid' ? validRows(y, offsets, this.name) : y);
       const kernels = layerKernels();
       if (kernels) {
         const relu = this.activation === 'relu';

@@ -1,8 +1,8 @@
 /**
  * 1-D transposed convolution, stride 1, 'same' padding: the adjoint of a 'same' Conv1D, i.e. the
  * im2col product with the taps reversed. 'valid' padding (PyTorch's padding=0, T -> T + k - 1) is
- * the 'same' one of the input with (k - 1) / 2 zero rows around it. Kernel in Keras'
- * Conv1DTranspose layout [k, filters, in].
+ * the 'same' one of the input with floor((k - 1) / 2) zero rows before it and floor(k / 2) after.
+ * Kernel in Keras' Conv1DTranspose layout [k, filters, in].
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
