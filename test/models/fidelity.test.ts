@@ -23,6 +23,8 @@ import {
   type TorchLayerImport,
 } from '../../models/import/index.ts';
 
+// Probed before any suite runs: starting webgpu while another suite selects wasm makes that fail.
+const webgpuSkip = await webgpuSkipReason();
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'fidelity');
 const OUTPUT_TOLERANCE = 1e-4;
 const GRADIENT_TOLERANCE = 1e-3;
@@ -231,14 +233,13 @@ describe('fidelity on the wasm backend', () => {
 
 // The webgpu backend runs every layer as tf ops, 'valid' padding included (tf.slice / tf.pad there
 // rather than the host-memory block copies).
-describe('fidelity on the webgpu backend', async () => {
-  const skip = await webgpuSkipReason();
+describe('fidelity on the webgpu backend', () => {
   after(async () => {
     await tf.setBackend('cpu');
   });
 
   for (const name of ['lstm-cnn-transformer', 'conv-bilstm']) {
-    it(`${name} (webgpu): same weights give the same outputs and gradients`, { skip }, async () => {
+    it(`${name} (webgpu): same weights give the same outputs and gradients`, { skip: webgpuSkip }, async () => {
       await selectBackend('webgpu');
       await checkFixture(name);
     });
