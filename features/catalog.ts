@@ -67,6 +67,16 @@ featureRegistry.registerSet({
 });
 
 featureRegistry.registerSet({
+  name: 'first-place-hybrid',
+  description:
+    'the 37 inputs of the 1st-place LSTM-CNN-Transformer (Functions.py add_features): cumsum, area, u_in lags, leads, diffs and breath stats, one-hots',
+  features: [
+    'time_step', 'u_in', 'u_out', 'u_in_cumsum', 'time_delta', 'area_delta', 'u_in_lags', 'u_in_leads',
+    'u_in_breath_stats', 'u_in_diffs', 'R_onehot', 'C_onehot', 'R_C_onehot',
+  ],
+});
+
+featureRegistry.registerSet({
   name: 'full',
   description: 'every registered feature',
   features: featureRegistry.list().map((f) => f.name),

@@ -39,8 +39,9 @@ CASES = {
         lambda c, f: ConvBilstm(f, c['convFilters'], c['kernelSizes'], c['units']),
     ),
     'lstm-cnn-transformer': (
-        {'width': 8, 'lstmBlocks': 2, 'lstmUnits': 4, 'lstmFfnUnits': 16, 'convKernels': [5, 3, 1], 'heads': 2, 'ffnUnits': 16}, 6,
-        lambda c, f: LstmCnnTransformer(f, c['width'], c['lstmBlocks'], c['lstmUnits'], c['lstmFfnUnits'], c['convKernels'], c['heads'], c['ffnUnits']),
+        # The public block ties lstmUnits to width, both FFNs to 4 x width, and takes kernels 5, 3, 1.
+        {'width': 8, 'lstmBlocks': 2, 'lstmUnits': 8, 'lstmFfnUnits': 32, 'convKernels': [5, 3, 1], 'heads': 2, 'ffnUnits': 32}, 6,
+        lambda c, f: LstmCnnTransformer(f, c['width'], c['lstmBlocks'], len(c['convKernels']), c['heads']),
     ),
     'transformer': (
         {'width': 8, 'blocks': 2, 'heads': 2, 'keyDim': 3, 'ffnUnits': 16, 'residualWeight': 0.7}, 6,

@@ -41,7 +41,7 @@ def main():
         ('bilstm', f'KerasBilstm({NOTEBOOK_BILSTM_INPUTS}, [1024, 512, 256, 128], 128)', lambda: KerasBilstm(NOTEBOOK_BILSTM_INPUTS, [1024, 512, 256, 128], 128)),
         ('lstm-raw', f'RawLstm({widths["raw"]}, 512, 4, 512)', lambda: RawLstm(widths['raw'], 512, 4, 512)),
         ('conv-bilstm', f'ConvBilstm({f}, 64, [2, 3, 4], [1024, 512, 256, 128])', lambda: ConvBilstm(f, 64, [2, 3, 4], [1024, 512, 256, 128])),
-        ('lstm-cnn-transformer', f'LstmCnnTransformer({f}, 256, 3, 256, 1024, [5, 3, 1], 16, 1024)', lambda: LstmCnnTransformer(f, 256, 3, 256, 1024, [5, 3, 1], 16, 1024)),
+        ('lstm-cnn-transformer', f'LstmCnnTransformer({f}, 256, 3, 3, 16)', lambda: LstmCnnTransformer(f, 256, 3, 3, 16)),
         ('transformer', f'PublicTransformer({f}, 128, 12, 8, 64, 128, 0.7)', lambda: PublicTransformer(f, 128, 12, 8, 64, 128, 0.7)),
     ]
     for name, label, build in cases:

@@ -29,8 +29,15 @@ class KerasBilstm(nn.Module):
 
 
 class RawLstm(nn.Module):
-    """1st place "LSTM on raw data": one multi-layer bidirectional nn.LSTM, a SiLU dense layer and
-    two one-unit heads (inspiration, expiration), concatenated as [insp, exp]."""
+    """1st place "LSTM on raw data" (github.com/whoknowsB/google-brain-ventilator-pressure-prediction,
+    src/models/nets/simple.py, class `lstms`, built as lstms(9, 512) by configs/experiment/cloudy.yaml):
+    one multi-layer bidirectional nn.LSTM (no dropout, no input norm), Linear(2u -> u) + SiLU, and
+    two one-unit heads, `pressure_in` (scored on u_out == 0) and `pressure_out` (u_out == 1). The
+    public forward stacks the heads as [2, batch, 80]; here they are the last axis, [insp, exp].
+    dense_units is the public hidden_size (the head's width equals the LSTM's there). The public
+    initialisation (Xavier-uniform input and Linear weights, orthogonal recurrent weights, zero
+    biases but 1 on bias_ih's forget-gate rows) is Keras' default, which Tidal uses; the fixtures
+    draw every weight at random instead, so that each bias and gate of the mapping is tested."""
 
     def __init__(self, features, units, layers, dense_units):
         super().__init__()
@@ -69,43 +76,60 @@ class ConvBilstm(nn.Module):
         return torch.cat([self.head_insp(x), self.head_exp(x)], dim=-1)
 
 
-class LstmCnnTransformer(nn.Module):
-    """1st place "LSTM + CNN-Transformer": input projection; residual blocks of
-    [BiLSTM -> Linear relu -> Linear]; LayerNorm; per kernel size k a residual block of
-    [Conv1d(k) -> LayerNorm -> post-norm TransformerEncoderLayer -> ConvTranspose1d(k) -> LayerNorm];
-    Linear(1). Odd kernels with padding k // 2 keep the 80 steps."""
+class ResidualLstm(nn.Module):
+    """The public `ResidualLSTM(d_model)`: a one-layer BiLSTM of d_model units a direction, then
+    Linear(2d -> 4d) relu and Linear(4d -> d), added to the block's input. Sequence-first."""
 
-    def __init__(self, features, width, lstm_blocks, lstm_units, lstm_ffn_units, conv_kernels, heads, ffn_units):
+    def __init__(self, width):
         super().__init__()
+        self.lstm = nn.LSTM(width, width, bidirectional=True)
+        self.ffn = nn.Linear(2 * width, 4 * width)
+        self.out = nn.Linear(4 * width, width)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return x + self.out(torch.relu(self.ffn(y)))
+
+
+class LstmCnnTransformer(nn.Module):
+    """1st place "LSTM + CNN-Transformer" (github.com/Shujun-He/Google-Brain-Ventilator, Network.py,
+    `SAKTModel` with pos_encode='LSTM', as run.sh builds it: embed_dim 256, nheads 16, nlayers 3,
+    rnnlayers 3, dropout 0). Linear(F -> d); rnn_layers ResidualLstm blocks; LayerNorm; then for
+    i < transformer_layers a residual block with kernel k = 2 (transformer_layers - i) - 1 (5, 3, 1):
+    Conv1d(d, d, k, padding 0) relu (80 -> 81 - k steps) -> LayerNorm -> post-norm
+    TransformerEncoderLayer(d, heads, 4d, relu) on the shorter sequence -> ConvTranspose1d(d, d, k,
+    padding 0) relu (back to 80) -> LayerNorm, + input; Linear(d -> 1). Like the public forward it
+    runs sequence-first ([80, batch, d]); inputs and outputs here are batch-first. Left out: the
+    public module's unused `cat_embedding` (Embedding(10, d)) and `downsample` (Linear(2d, d)),
+    which forward never calls, and its dropouts (all 0 in run.sh)."""
+
+    def __init__(self, features, width, rnn_layers, transformer_layers, heads):
+        super().__init__()
+        self.kernels = [2 * (transformer_layers - i) - 1 for i in range(transformer_layers)]
         self.input_projection = nn.Linear(features, width)
-        self.lstms = nn.ModuleList(
-            nn.LSTM(width, lstm_units, batch_first=True, bidirectional=True) for _ in range(lstm_blocks)
-        )
-        self.lstm_ffn = nn.ModuleList(nn.Linear(2 * lstm_units, lstm_ffn_units) for _ in range(lstm_blocks))
-        self.lstm_out = nn.ModuleList(nn.Linear(lstm_ffn_units, width) for _ in range(lstm_blocks))
+        self.lstm_blocks = nn.ModuleList(ResidualLstm(width) for _ in range(rnn_layers))
         self.lstm_norm = nn.LayerNorm(width)
-        self.convs = nn.ModuleList(nn.Conv1d(width, width, k, padding=k // 2) for k in conv_kernels)
-        self.norms1 = nn.ModuleList(nn.LayerNorm(width) for _ in conv_kernels)
+        self.convs = nn.ModuleList(nn.Conv1d(width, width, k, padding=0) for k in self.kernels)
+        self.norms1 = nn.ModuleList(nn.LayerNorm(width) for _ in self.kernels)
         self.transformers = nn.ModuleList(
-            nn.TransformerEncoderLayer(width, heads, ffn_units, dropout=0.0, batch_first=True)
-            for _ in conv_kernels
+            nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0) for _ in self.kernels
         )
-        self.deconvs = nn.ModuleList(nn.ConvTranspose1d(width, width, k, padding=k // 2) for k in conv_kernels)
-        self.norms2 = nn.ModuleList(nn.LayerNorm(width) for _ in conv_kernels)
+        self.deconvs = nn.ModuleList(nn.ConvTranspose1d(width, width, k, padding=0) for k in self.kernels)
+        self.norms2 = nn.ModuleList(nn.LayerNorm(width) for _ in self.kernels)
         self.output = nn.Linear(width, 1)
 
     def forward(self, x):
-        x = self.input_projection(x)
-        for lstm, ffn, out in zip(self.lstms, self.lstm_ffn, self.lstm_out):
-            y, _ = lstm(x)
-            x = x + out(torch.relu(ffn(y)))
+        x = self.input_projection(x).permute(1, 0, 2)  # [T, B, d]
+        for block in self.lstm_blocks:
+            x = block(x)
         x = self.lstm_norm(x)
         for conv, norm1, encoder, deconv, norm2 in zip(self.convs, self.norms1, self.transformers, self.deconvs, self.norms2):
-            y = norm1(conv(x.transpose(1, 2)).transpose(1, 2))
-            y = encoder(y)
-            y = norm2(deconv(y.transpose(1, 2)).transpose(1, 2))
-            x = x + y
-        return self.output(x)
+            # [T, B, d] -> [B, d, T] for the convolutions, and back.
+            y = torch.relu(conv(x.permute(1, 2, 0))).permute(2, 0, 1)
+            y = encoder(norm1(y))
+            y = torch.relu(deconv(y.permute(1, 2, 0))).permute(2, 0, 1)
+            x = x + norm2(y)
+        return self.output(x.permute(1, 0, 2))
 
 
 class KerasStyleAttention(nn.Module):

@@ -1,10 +1,12 @@
 /**
- * 1st place "LSTM + CNN-Transformer" (docs/ventilator.md):
+ * 1st place "LSTM + CNN-Transformer" (github.com/Shujun-He/Google-Brain-Ventilator, Network.py;
+ * docs/fidelity.md):
  *   Dense(F -> width)
  *   -> lstmBlocks x [BiLSTM(lstmUnits, concat) -> Dense(lstmFfnUnits, relu) -> Dense(width), + input]
  *   -> LayerNorm
- *   -> per kernel k of convKernels: [Conv1D(width, k) -> LayerNorm -> TransformerEncoderLayer
- *      -> Conv1DTranspose(width, k) -> LayerNorm, + input]
+ *   -> per kernel k of convKernels: [Conv1D(width, k, 'valid': 80 -> 81 - k) relu -> LayerNorm
+ *      -> TransformerEncoderLayer on the 81 - k steps -> Conv1DTranspose(width, k, 'valid': back to 80)
+ *      relu -> LayerNorm, + input]
  *   -> Dense(1).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -29,7 +31,7 @@ export interface LstmCnnTransformerConfig {
   lstmUnits: number;
   /** Hidden width of each BiLSTM block's relu Dense. Default 1024. */
   lstmFfnUnits: number;
-  /** Kernel size of each conv-transformer block, one block per entry. Default [5, 3, 1]. */
+  /** Kernel size of each conv-transformer block, one block per entry, at most 80. Default [5, 3, 1]. */
   convKernels: number[];
   /** Attention heads; width must be a multiple (key width = width / heads). Default 16. */
   heads: number;
@@ -49,6 +51,10 @@ export const lstmCnnTransformer: ModelDefinition<LstmCnnTransformerConfig> = {
       checkPositiveInt('lstm-cnn-transformer', field, config[field]);
     }
     checkPositiveIntList('lstm-cnn-transformer', 'convKernels', config.convKernels, 0);
+    const tooLong = config.convKernels.find((k) => k > ROWS_PER_BREATH);
+    if (tooLong !== undefined) {
+      throw new Error(`lstm-cnn-transformer: config.convKernels has ${tooLong}, longer than a breath (${ROWS_PER_BREATH} steps)`);
+    }
     if (config.width % config.heads !== 0) {
       throw new Error(`lstm-cnn-transformer: width ${config.width} is not a multiple of heads ${config.heads}`);
     }
@@ -76,7 +82,11 @@ export const lstmCnnTransformer: ModelDefinition<LstmCnnTransformerConfig> = {
     config.convKernels.forEach((kernelSize, i) => {
       const s = (label: string) => deriveSeed(seed, 'conv_block', i, label);
       const p = `conv_block_${i}`;
-      let y = apply(conv1dIm2col({ filters: config.width, kernelSize, seed: s('conv'), name: `${p}_conv` }), x);
+      // 'valid' conv and transposed conv, both relu, as in the public code (padding=0).
+      let y = apply(
+        conv1dIm2col({ filters: config.width, kernelSize, padding: 'valid', activation: 'relu', seed: s('conv'), name: `${p}_conv` }),
+        x,
+      );
       y = apply(layerNorm({ name: `${p}_norm1` }), y);
       y = apply(
         transformerEncoderLayer({
@@ -85,7 +95,10 @@ export const lstmCnnTransformer: ModelDefinition<LstmCnnTransformerConfig> = {
         }),
         y,
       );
-      y = apply(conv1dTranspose({ filters: config.width, kernelSize, seed: s('deconv'), name: `${p}_deconv` }), y);
+      y = apply(
+        conv1dTranspose({ filters: config.width, kernelSize, padding: 'valid', activation: 'relu', seed: s('deconv'), name: `${p}_deconv` }),
+        y,
+      );
       y = apply(layerNorm({ name: `${p}_norm2` }), y);
       x = apply(tf.layers.add({ name: `${p}_residual` }), [x, y]);
     });

@@ -1,9 +1,10 @@
 /**
- * 1-D convolution along time with 'same' padding, computed as im2col: shifted copies of the input
- * concatenated along features, then one matMul. Unlike tf.layers.conv1d it trains on the wasm
- * backend (no Conv2DBackpropFilter) and is fast on cpu. The kernel keeps Keras' [k, in, filters]
- * layout, so weights are interchangeable with tf.layers.conv1d. On cpu/wasm with the native addon
- * the whole layer (relu included) is one native kernel forward and one backward.
+ * 1-D convolution along time with 'same' padding (or 'valid': only the rows where the whole kernel
+ * lies inside the sequence, the centre of the 'same' result), computed as im2col: shifted copies of
+ * the input concatenated along features, then one matMul. Unlike tf.layers.conv1d it trains on the
+ * wasm backend (no Conv2DBackpropFilter) and is fast on cpu. The kernel keeps Keras' [k, in,
+ * filters] layout, so weights are interchangeable with tf.layers.conv1d. On cpu/wasm with the
+ * native addon the whole layer (relu included) is one native kernel forward and one backward.
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
@@ -11,13 +12,15 @@ import { convAlongTime, layerKernels } from '../native/index.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
-import { sameOffsets, shiftedWindows } from './shifted-windows.ts';
+import { checkConvPadding, sameOffsets, shiftedWindows, validRows, type ConvPadding } from './shifted-windows.ts';
 
 export interface Conv1DIm2colArgs extends BaseLayerArgs {
   filters: number;
   kernelSize: number;
   /** Spacing between kernel taps. Default 1. */
   dilation?: number;
+  /** 'same' keeps the length; 'valid' (PyTorch's padding=0) drops dilation * (k - 1) rows. Default 'same'. */
+  padding?: ConvPadding;
   /** Default 'linear'. */
   activation?: ActivationName;
   /** Seed of the Glorot-uniform kernel initialiser (bias starts at 0). */
@@ -29,6 +32,7 @@ export class Conv1DIm2col extends tf.layers.Layer {
   readonly filters: number;
   readonly kernelSize: number;
   readonly dilation: number;
+  readonly padding: ConvPadding;
   readonly activation: ActivationName;
   readonly seed: number;
   private kernel!: tf.LayerVariable;
@@ -39,6 +43,7 @@ export class Conv1DIm2col extends tf.layers.Layer {
     this.filters = args.filters;
     this.kernelSize = args.kernelSize;
     this.dilation = args.dilation ?? 1;
+    this.padding = checkConvPadding(args.padding ?? 'same', this.name);
     this.activation = args.activation ?? 'linear';
     this.seed = args.seed;
   }
@@ -57,25 +62,29 @@ export class Conv1DIm2col extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = singleShape(inputShape, this.name);
-    return [...shape.slice(0, -1), this.filters];
+    const time = shape[shape.length - 2];
+    const span = this.padding === 'valid' ? this.dilation * (this.kernelSize - 1) : 0;
+    return [...shape.slice(0, -2), time === null ? null : time - span, this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name) as tf.Tensor3D;
       const offsets = sameOffsets(this.kernelSize, this.dilation);
+      // 'valid' rows are the 'same' rows whose taps all read inside the sequence.
+      const valid = (y: tf.Tensor3D) => (this.padding === 'valid' ? validRows(y, offsets, this.name) : y);
       const kernels = layerKernels();
       if (kernels) {
         const relu = this.activation === 'relu';
         const y = convAlongTime(kernels, x, this.kernel.read() as tf.Tensor3D, this.bias.read() as tf.Tensor1D, offsets, relu);
-        return relu ? y : activate(y, this.activation);
+        return valid(relu ? y : (activate(y, this.activation) as tf.Tensor3D));
       }
       const [batch, time, channels] = x.shape;
       const columns = shiftedWindows(x, offsets);
       const width = this.kernelSize * channels;
       const kernel = tf.reshape(this.kernel.read(), [width, this.filters]);
       const y = tf.add(matMul(tf.reshape(columns, [batch * time, width]), kernel), this.bias.read());
-      return activate(tf.reshape(y, [batch, time, this.filters]), this.activation);
+      return valid(activate(tf.reshape(y, [batch, time, this.filters]), this.activation) as tf.Tensor3D);
     });
   }
 
@@ -85,6 +94,7 @@ export class Conv1DIm2col extends tf.layers.Layer {
       filters: this.filters,
       kernelSize: this.kernelSize,
       dilation: this.dilation,
+      padding: this.padding,
       activation: this.activation,
       seed: this.seed,
     };

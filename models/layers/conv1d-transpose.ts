@@ -1,6 +1,8 @@
 /**
  * 1-D transposed convolution, stride 1, 'same' padding: the adjoint of a 'same' Conv1D, i.e. the
- * im2col product with the taps reversed. Kernel in Keras' Conv1DTranspose layout [k, filters, in].
+ * im2col product with the taps reversed. 'valid' padding (PyTorch's padding=0, T -> T + k - 1) is
+ * the 'same' one of the input with floor((k - 1) / 2) zero rows before it and floor(k / 2) after.
+ * Kernel in Keras' Conv1DTranspose layout [k, filters, in].
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
@@ -8,11 +10,13 @@ import { convAlongTime, layerKernels } from '../native/index.ts';
 import { activate, type ActivationName } from './activation.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
-import { sameOffsets, shiftedWindows } from './shifted-windows.ts';
+import { checkConvPadding, padForValidTranspose, sameOffsets, shiftedWindows, type ConvPadding } from './shifted-windows.ts';
 
 export interface Conv1DTransposeArgs extends BaseLayerArgs {
   filters: number;
   kernelSize: number;
+  /** 'same' keeps the length; 'valid' (PyTorch's padding=0) adds k - 1 rows. Default 'same'. */
+  padding?: ConvPadding;
   /** Default 'linear'. */
   activation?: ActivationName;
   /** Seed of the Glorot-uniform kernel initialiser (bias starts at 0). */
@@ -23,6 +27,7 @@ export class Conv1DTranspose extends tf.layers.Layer {
   static className = 'TidalConv1DTranspose';
   readonly filters: number;
   readonly kernelSize: number;
+  readonly padding: ConvPadding;
   readonly activation: ActivationName;
   readonly seed: number;
   private kernel!: tf.LayerVariable;
@@ -32,6 +37,7 @@ export class Conv1DTranspose extends tf.layers.Layer {
     super(args);
     this.filters = args.filters;
     this.kernelSize = args.kernelSize;
+    this.padding = checkConvPadding(args.padding ?? 'same', this.name);
     this.activation = args.activation ?? 'linear';
     this.seed = args.seed;
   }
@@ -50,15 +56,19 @@ export class Conv1DTranspose extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = singleShape(inputShape, this.name);
-    return [...shape.slice(0, -1), this.filters];
+    const time = shape[shape.length - 2];
+    const span = this.padding === 'valid' ? this.kernelSize - 1 : 0;
+    return [...shape.slice(0, -2), time === null ? null : time + span, this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = singleInput(inputs, this.name) as tf.Tensor3D;
+      const forward = sameOffsets(this.kernelSize);
+      const input = singleInput(inputs, this.name) as tf.Tensor3D;
+      const x = this.padding === 'valid' ? padForValidTranspose(input, forward) : input;
       const [batch, time, channels] = x.shape;
       // Forward 'same' conv reads x[t + o_j] with tap j; its adjoint writes back, i.e. reads x[t - o_j].
-      const offsets = sameOffsets(this.kernelSize).map((o) => -o);
+      const offsets = forward.map((o) => -o);
       const kernels = layerKernels();
       if (kernels) {
         const relu = this.activation === 'relu';
@@ -79,6 +89,7 @@ export class Conv1DTranspose extends tf.layers.Layer {
       ...super.getConfig(),
       filters: this.filters,
       kernelSize: this.kernelSize,
+      padding: this.padding,
       activation: this.activation,
       seed: this.seed,
     };

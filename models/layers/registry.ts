@@ -19,6 +19,8 @@ export interface LayerExample {
   make(): tf.layers.Layer;
   inputShape: [number, number, number];
   outputFeatures: number;
+  /** Time steps of the output when they differ from the input's ('valid' convolutions). */
+  outputSteps?: number;
 }
 
 export interface RegisteredLayer {
@@ -39,11 +41,21 @@ layerRegistry.register({
   examples: [
     { label: 'k3', make: () => conv1dIm2col({ filters: 5, kernelSize: 3, activation: 'relu', seed: 1 }), ...io, outputFeatures: 5 },
     { label: 'k4 dilation 2', make: () => conv1dIm2col({ filters: 3, kernelSize: 4, dilation: 2, seed: 2 }), ...io, outputFeatures: 3 },
+    {
+      label: 'k4 valid relu',
+      make: () => conv1dIm2col({ filters: 3, kernelSize: 4, padding: 'valid', activation: 'relu', seed: 2 }),
+      ...io,
+      outputFeatures: 3,
+      outputSteps: 6,
+    },
   ],
 });
 layerRegistry.register({
   name: Conv1DTranspose.className,
-  examples: [{ label: 'k5', make: () => conv1dTranspose({ filters: 6, kernelSize: 5, seed: 3 }), ...io, outputFeatures: 6 }],
+  examples: [
+    { label: 'k5', make: () => conv1dTranspose({ filters: 6, kernelSize: 5, seed: 3 }), ...io, outputFeatures: 6 },
+    { label: 'k4 valid', make: () => conv1dTranspose({ filters: 6, kernelSize: 4, padding: 'valid', seed: 3 }), ...io, outputFeatures: 6, outputSteps: 12 },
+  ],
 });
 layerRegistry.register({
   name: LayerNorm.className,

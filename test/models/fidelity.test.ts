@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../models/backend.ts';
+import { webgpuSkipReason } from './webgpu-available.ts';
 import { getModel } from '../../models/registry.ts';
 import { loadNativeKernels } from '../../models/recurrence/index.ts';
 import {
@@ -22,6 +23,8 @@ import {
   type TorchLayerImport,
 } from '../../models/import/index.ts';
 
+// Probed before any suite runs: starting webgpu while another suite selects wasm makes that fail.
+const webgpuSkip = await webgpuSkipReason();
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'fidelity');
 const OUTPUT_TOLERANCE = 1e-4;
 const GRADIENT_TOLERANCE = 1e-3;
@@ -85,9 +88,9 @@ const IMPORTS: Record<string, (config: Record<string, unknown>) => TorchLayerImp
   'lstm-cnn-transformer': (c) => [
     { layer: 'input_projection', from: [{ linear: 'input_projection' }] },
     ...range(c.lstmBlocks as number).flatMap((i) => [
-      { layer: `lstm_block_${i}_bilstm`, from: [{ lstm: `lstms.${i}`, bidirectional: true }] },
-      { layer: `lstm_block_${i}_ffn`, from: [{ linear: `lstm_ffn.${i}` }] },
-      { layer: `lstm_block_${i}_out`, from: [{ linear: `lstm_out.${i}` }] },
+      { layer: `lstm_block_${i}_bilstm`, from: [{ lstm: `lstm_blocks.${i}.lstm`, bidirectional: true }] },
+      { layer: `lstm_block_${i}_ffn`, from: [{ linear: `lstm_blocks.${i}.ffn` }] },
+      { layer: `lstm_block_${i}_out`, from: [{ linear: `lstm_blocks.${i}.out` }] },
     ]),
     { layer: 'lstm_norm', from: [{ layerNorm: 'lstm_norm' }] },
     ...range((c.convKernels as number[]).length).flatMap((i) => [
@@ -129,7 +132,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Loads the fixture's weights into Tidal's model and compares outputs, loss and gradients. */
-function checkFixture(name: string): void {
+async function checkFixture(name: string): Promise<void> {
   const fixture = loadFixture(name);
   const imports = IMPORTS[name](fixture.config);
   const model = getModel(name).build(fixture.config as never, fixture.inputFeatures, 1);
@@ -151,16 +154,16 @@ function checkFixture(name: string): void {
   }, variables);
   try {
     assert.deepEqual(output!.shape, expectedOutput.shape, 'output shape');
-    const outputError = maxAbsDiff(output!.dataSync(), expectedOutput.data);
+    const outputError = maxAbsDiff(await output!.data(), expectedOutput.data);
     assert.ok(outputError <= OUTPUT_TOLERANCE, `outputs differ by up to ${outputError}`);
-    const loss = value.dataSync()[0];
+    const loss = (await value.data())[0];
     assert.ok(Math.abs(loss - fixture.loss) <= OUTPUT_TOLERANCE, `loss ${loss} against ${fixture.loss}`);
-    variables.forEach((v, i) => {
+    for (const [i, v] of variables.entries()) {
       const g = grads[v.name];
       assert.ok(g, `a gradient for ${model.trainableWeights[i].name}`);
-      const error = maxAbsDiff(g.dataSync(), expectedGrads[i].data);
+      const error = maxAbsDiff(await g.data(), expectedGrads[i].data);
       assert.ok(error <= GRADIENT_TOLERANCE, `gradient of ${model.trainableWeights[i].name} differs by up to ${error}`);
-    });
+    }
   } finally {
     tf.dispose([x, y, mask, output!, value, ...Object.values(grads)]);
     model.dispose();
@@ -169,28 +172,44 @@ function checkFixture(name: string): void {
 
 describe('fidelity: Tidal architectures against the PyTorch re-implementations of the public models', () => {
   let previousPath: string | undefined;
+  let previousLayerKernels: string | undefined;
   before(async () => {
     await tf.setBackend('cpu');
     previousPath = process.env.TIDAL_RECURRENCE;
+    previousLayerKernels = process.env.TIDAL_LAYER_KERNELS;
   });
+  const restore = (key: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  };
   after(() => {
-    if (previousPath === undefined) delete process.env.TIDAL_RECURRENCE;
-    else process.env.TIDAL_RECURRENCE = previousPath;
+    restore('TIDAL_RECURRENCE', previousPath);
+    restore('TIDAL_LAYER_KERNELS', previousLayerKernels);
   });
 
   for (const name of Object.keys(IMPORTS)) {
     // The tf-ops recurrence is slow; the LSTM-only models cover it (its equality with the native
-    // path is recurrence.test.ts's concern), the others run the default path.
-    const paths = name === 'bilstm' || name === 'lstm-raw' ? (['ops', 'native'] as const) : (['auto'] as const);
+    // path is recurrence.test.ts's concern), the others run the default path. The conv models
+    // also run their convolutions as tf ops ('valid' padding is sliced and padded on both paths).
+    const lstmOnly = name === 'bilstm' || name === 'lstm-raw';
+    const withConv = name === 'conv-bilstm' || name === 'lstm-cnn-transformer';
+    const paths = lstmOnly ? (['ops', 'native'] as const) : withConv ? (['auto', 'layer-ops'] as const) : (['auto'] as const);
     for (const path of paths) {
-      const label = path === 'auto' ? `${name} (cpu)` : `${name} (cpu, recurrence: ${path})`;
-      it(`${label}: same weights give the same outputs and gradients`, (t) => {
+      const label =
+        path === 'auto' ? `${name} (cpu)` : path === 'layer-ops' ? `${name} (cpu, layers as tf ops)` : `${name} (cpu, recurrence: ${path})`;
+      it(`${label}: same weights give the same outputs and gradients`, async (t) => {
         if (path === 'native' && !loadNativeKernels()) {
           t.skip('native recurrence kernels not built (npm install builds them; needs a C compiler)');
           return;
         }
-        process.env.TIDAL_RECURRENCE = path;
-        checkFixture(name);
+        if (path === 'layer-ops') {
+          process.env.TIDAL_RECURRENCE = 'auto';
+          process.env.TIDAL_LAYER_KERNELS = 'ops';
+        } else {
+          process.env.TIDAL_RECURRENCE = path;
+          restore('TIDAL_LAYER_KERNELS', previousLayerKernels);
+        }
+        await checkFixture(name);
       });
     }
   }
@@ -205,9 +224,24 @@ describe('fidelity on the wasm backend', () => {
   });
 
   for (const name of Object.keys(IMPORTS)) {
-    it(`${name} (wasm): same weights give the same outputs and gradients`, () => {
+    it(`${name} (wasm): same weights give the same outputs and gradients`, async () => {
       assert.equal(tf.getBackend(), 'wasm');
-      checkFixture(name);
+      await checkFixture(name);
+    });
+  }
+});
+
+// The webgpu backend runs every layer as tf ops, 'valid' padding included (tf.slice / tf.pad there
+// rather than the host-memory block copies).
+describe('fidelity on the webgpu backend', () => {
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  for (const name of ['lstm-cnn-transformer', 'conv-bilstm']) {
+    it(`${name} (webgpu): same weights give the same outputs and gradients`, { skip: webgpuSkip }, async () => {
+      await selectBackend('webgpu');
+      await checkFixture(name);
     });
   }
 });

@@ -96,8 +96,9 @@ describe('custom layer battery (cpu)', () => {
         const x = input(c.inputShape, 11);
         const y = layer.apply(x) as tf.Tensor;
         const [b, t] = c.inputShape;
-        assert.deepEqual(y.shape, [b, t, c.outputFeatures]);
-        assert.deepEqual(layer.computeOutputShape([null, t, c.inputShape[2]]), [null, t, c.outputFeatures]);
+        const steps = c.outputSteps ?? t;
+        assert.deepEqual(y.shape, [b, steps, c.outputFeatures]);
+        assert.deepEqual(layer.computeOutputShape([null, t, c.inputShape[2]]), [null, steps, c.outputFeatures]);
         assert.ok(layer.trainableWeights.length > 0);
       });
 
@@ -119,7 +120,7 @@ describe('custom layer battery (cpu)', () => {
       it('one SGD step on its own output lowers a loss, with finite non-zero gradients', () => {
         const layer = c.make();
         const x = input(c.inputShape, 13);
-        const target = input([c.inputShape[0], c.inputShape[1], c.outputFeatures], 14);
+        const target = input([c.inputShape[0], c.outputSteps ?? c.inputShape[1], c.outputFeatures], 14);
         const loss = () => tf.mean(tf.abs(tf.sub(layer.apply(x) as tf.Tensor, target))) as tf.Scalar;
         layer.apply(x);
         const before = loss().dataSync()[0];
@@ -168,6 +169,26 @@ describe('Conv1DIm2col', () => {
       assert.deepEqual(y.shape, [3, 11, 6]);
     });
   }
+
+  for (const [kernelSize, dilation] of [[1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [3, 2]]) {
+    it(`'valid' equals stock tf.layers.conv1d ('valid') with kernel ${kernelSize}, dilation ${dilation}`, () => {
+      const x = input([3, 11, 4], 22);
+      const ours = conv1dIm2col({ filters: 6, kernelSize, dilation, padding: 'valid', seed: 7 });
+      ours.apply(x);
+      ours.setWeights([ours.getWeights()[0], tf.randomNormal([6], 0, 1, 'float32', 8)]);
+      const y = ours.apply(x) as tf.Tensor;
+      const stock = tf.layers.conv1d({ filters: 6, kernelSize, dilationRate: dilation, padding: 'valid' });
+      stock.apply(x);
+      stock.setWeights(ours.getWeights());
+      const steps = 11 - dilation * (kernelSize - 1);
+      assert.deepEqual(y.shape, [3, steps, 6]);
+      assertClose(y, Array.from((stock.apply(x) as tf.Tensor).dataSync()), 1e-5, 'valid conv1d');
+    });
+  }
+
+  it('rejects a padding other than same and valid', () => {
+    assert.throws(() => conv1dIm2col({ filters: 2, kernelSize: 3, padding: 'causal' as never, seed: 1 }), /padding must be 'same' or 'valid'/);
+  });
 });
 
 describe('Conv1DTranspose', () => {
@@ -191,6 +212,23 @@ describe('Conv1DTranspose', () => {
         .add(bias);
       assertClose(layer.apply(x) as tf.Tensor, Array.from(expected.dataSync()), 1e-5, 'conv1d transpose');
     });
+
+    it(`'valid' equals tf.conv2dTranspose (stride 1, 'valid': T -> T + k - 1) with kernel ${kernelSize}`, () => {
+      const x = input([2, 10, 3], 32);
+      const layer = conv1dTranspose({ filters: 4, kernelSize, padding: 'valid', seed: 9 });
+      layer.apply(x);
+      const bias = tf.randomNormal([4], 0, 1, 'float32', 10);
+      layer.setWeights([layer.getWeights()[0], bias]);
+      const kernel = layer.getWeights()[0];
+      const steps = 10 + kernelSize - 1;
+      const expected = tf
+        .conv2dTranspose(tf.expandDims(x, 1) as tf.Tensor4D, tf.expandDims(kernel, 0) as tf.Tensor4D, [2, 1, steps, 4], 1, 'valid')
+        .squeeze([1])
+        .add(bias);
+      const y = layer.apply(x) as tf.Tensor;
+      assert.deepEqual(y.shape, [2, steps, 4]);
+      assertClose(y, Array.from(expected.dataSync()), 1e-5, 'valid conv1d transpose');
+    });
   }
 
   it('is the adjoint of Conv1DIm2col with the same kernel: <conv(x), y> = <x, convT(y)>', () => {
@@ -203,6 +241,21 @@ describe('Conv1DTranspose', () => {
     const convT = conv1dTranspose({ filters: 3, kernelSize: 4, seed: 12 });
     convT.apply(yProbe);
     convT.setWeights([kernel, tf.zeros([3])]); // [k, filters=3 (x's channels), in=5]
+    const lhs = tf.sum(tf.mul(conv.apply(x) as tf.Tensor, yProbe)).dataSync()[0];
+    const rhs = tf.sum(tf.mul(x, convT.apply(yProbe) as tf.Tensor)).dataSync()[0];
+    assert.ok(Math.abs(lhs - rhs) < 1e-4 * Math.max(1, Math.abs(lhs)), `${lhs} vs ${rhs}`);
+  });
+
+  it("'valid' is the adjoint of a 'valid' Conv1DIm2col with the same kernel (12 steps -> 9 -> 12)", () => {
+    const x = input([2, 12, 3], 43);
+    const yProbe = input([2, 9, 5], 44);
+    const conv = conv1dIm2col({ filters: 5, kernelSize: 4, padding: 'valid', seed: 11 });
+    conv.apply(x);
+    const kernel = conv.getWeights()[0];
+    conv.setWeights([kernel, tf.zeros([5])]);
+    const convT = conv1dTranspose({ filters: 3, kernelSize: 4, padding: 'valid', seed: 12 });
+    convT.apply(yProbe);
+    convT.setWeights([kernel, tf.zeros([3])]);
     const lhs = tf.sum(tf.mul(conv.apply(x) as tf.Tensor, yProbe)).dataSync()[0];
     const rhs = tf.sum(tf.mul(x, convT.apply(yProbe) as tf.Tensor)).dataSync()[0];
     assert.ok(Math.abs(lhs - rhs) < 1e-4 * Math.max(1, Math.abs(lhs)), `${lhs} vs ${rhs}`);

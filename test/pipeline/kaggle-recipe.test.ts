@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { columnNames, resolveFeatures } from '../../features/index.ts';
 import { loadPreset, planRun } from '../../pipeline/index.ts';
 
 const plan = planRun(loadPreset('kaggle'), 'kaggle');
@@ -33,9 +34,13 @@ describe('kaggle preset: the published recipes', () => {
     assert.deepEqual(resolveModelConfig('bilstm'), { units: [1024, 512, 256, 128], denseUnits: 128, levels: false });
   });
 
-  it('lstm-raw: the 1st place raw LSTM (AdamW 2e-3, weight decay 0.1, plateau 0.6/30 to 1e-5, batch 512, 500-600 epochs)', () => {
+  // whoknowsB/google-brain-ventilator-pressure-prediction: configs/experiment/cloudy.yaml (max_epochs
+  // 1024, AdamW 2e-3 / 0.1, plateau 0.6 / 30 / 1e-5, batch 512), configs/callbacks/default.yaml
+  // (EarlyStopping patience 64 on valid/mae), torch.optim.AdamW's eps 1e-8.
+  it('lstm-raw: the 1st place raw LSTM (AdamW 2e-3, weight decay 0.1, plateau 0.6/30 to 1e-5, batch 512, up to 1024 epochs, early stop 64)', () => {
     const r = recipeOf('lstm-raw');
-    assert.equal(r.epochs, 600);
+    assert.equal(r.epochs, 1024);
+    assert.equal(r.patience, 64);
     assert.equal(r.batchSize, 512);
     assert.equal(r.lr, 2e-3);
     assert.equal(r.optimizer.kind, 'adamw');
@@ -49,14 +54,26 @@ describe('kaggle preset: the published recipes', () => {
     assert.deepEqual(resolveModelConfig('lstm-raw'), { units: 512, layers: 4, denseUnits: 512 });
   });
 
-  it('lstm-cnn-transformer: the 1st place hybrid (150 epochs, batch 128, cosine decay in the last quarter, no early stop)', () => {
+  // Shujun-He/Google-Brain-Ventilator: run.sh (150 epochs, batch 128, 10 folds, embed 256, 16 heads,
+  // 3 + 3 blocks, dropout 0), run.py (Ranger lr 8e-4; CosineAnnealingLR to 0 after epoch
+  // int(0.75 * epochs); L1 on u_out == 0 rows; the best validation epoch kept, no early stop),
+  // Functions.py add_features (37 columns). Ranger's inner Adam: betas (0.95, 0.999), eps 1e-5.
+  it('lstm-cnn-transformer: the 1st place hybrid (150 epochs, batch 128, lr 8e-4, cosine to 0 in the last quarter, no early stop, its 37 features)', () => {
     const r = recipeOf('lstm-cnn-transformer');
     assert.equal(r.epochs, 150);
     assert.equal(r.batchSize, 128);
-    assert.equal(r.schedule.kind, 'cosine');
-    assert.equal(r.schedule.kind === 'cosine' && r.schedule.decayFraction, 0.25);
+    assert.equal(r.lr, 8e-4);
+    assert.deepEqual(r.optimizer, { kind: 'adam', beta1: 0.95, beta2: 0.999, epsilon: 1e-5 });
+    assert.deepEqual(r.schedule, { kind: 'cosine', decayFraction: 0.25, minLr: 0 });
     assert.equal(r.patience, null, 'a fixed-length schedule: stopping early would skip the decay');
     assert.equal(r.loss, null, 'the default loss of a pressure output: masked MAE');
+    assert.deepEqual(resolveModelConfig('lstm-cnn-transformer'), {
+      width: 256, lstmBlocks: 3, lstmUnits: 256, lstmFfnUnits: 1024, convKernels: [5, 3, 1], heads: 16, ffnUnits: 1024,
+    });
+    const m = planned('lstm-cnn-transformer');
+    assert.equal(m.featureSet, 'first-place-hybrid');
+    // add_features leaves 22 numeric columns and get_dummies 3 + 3 + 9 one-hots.
+    assert.equal(columnNames(resolveFeatures(m.featureSet)).length, 37);
   });
 
   it('10 folds, median over folds', () => {
