@@ -3,8 +3,8 @@
  * models/recurrence/kernel-api.ts), convForward/convBackward, attentionForward/attentionBackward
  * and layerNormForward/layerNormBackward (models/native/kernel-api.ts) each take one object and
  * return one; inputs are read in place from their typed arrays and outputs are written straight
- * into new Float32Arrays (no copies), or, for the layer kernels, into the caller's own arrays
- * passed as `out: { name: Float32Array }` (views of tensors already in the wasm heap). `isa` names the kernel table chosen at load time from the
+ * into new Float32Arrays (no copies), or into the caller's own arrays passed as
+ * `out: { name: Float32Array }` (views of tensors already in the wasm heap). `isa` names the kernel table chosen at load time from the
  * CPU's features ('avx2-fma' or 'generic'; TIDAL_NATIVE_ISA forces one), `release()` frees the
  * calling thread's scratch buffers.
  */
@@ -108,7 +108,7 @@ static int new_f32(napi_env env, napi_value result, const char *name, size_t len
 }
 
 /*
- * A layer kernel's output: the caller's Float32Array `out[name]` when the argument object has one
+ * A kernel's output: the caller's Float32Array `out[name]` when the argument object has one
  * (it must not overlap any input), else a new array; either way also result[name].
  */
 static int out_f32(napi_env env, const char *fn, napi_value obj, napi_value result, const char *name, size_t length,
@@ -205,8 +205,8 @@ static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
   size_t BU = (size_t)d.batch * d.units;
   float *h, *h_last, *c_last, *cache;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "h", BU * d.time, &h) || !new_f32(env, result, "hLast", BU, &h_last) ||
-      !new_f32(env, result, "cLast", BU, &c_last) || !new_f32(env, result, "cache", lstm_cache_size(&d), &cache))
+      !out_f32(env, fn, obj, result, "h", BU * d.time, "[batch, time, units]", &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
+      !out_f32(env, fn, obj, result, "cLast", BU, "[batch, units]", &c_last) || !out_f32(env, fn, obj, result, "cache", lstm_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
   if (K->lstm_forward(&d, &in, h, h_last, c_last, cache)) return out_of_memory(env, fn);
   return result;
@@ -228,9 +228,9 @@ static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
     return NULL;
   float *dx, *dk, *drk, *db, *dh0, *dc0;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "dx", B * T * I, &dx) || !new_f32(env, result, "dKernel", I * G, &dk) ||
-      !new_f32(env, result, "dRecurrentKernel", U * G, &drk) || !new_f32(env, result, "dBias", G, &db) ||
-      !new_f32(env, result, "dh0", B * U, &dh0) || !new_f32(env, result, "dc0", B * U, &dc0))
+      !out_f32(env, fn, obj, result, "dx", B * T * I, "[batch, time, inputSize]", &dx) || !out_f32(env, fn, obj, result, "dKernel", I * G, "[inputSize, gates*units]", &dk) ||
+      !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
+      !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0) || !out_f32(env, fn, obj, result, "dc0", B * U, "[batch, units]", &dc0))
     return NULL;
   if (K->lstm_backward(&d, &in, cache, h, dh, dh_last, dc_last, dx, dk, drk, db, dh0, dc0))
     return out_of_memory(env, fn);
@@ -246,8 +246,8 @@ static napi_value gru_forward_js(napi_env env, napi_callback_info info) {
   size_t BU = (size_t)d.batch * d.units;
   float *h, *h_last, *cache;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "h", BU * d.time, &h) || !new_f32(env, result, "hLast", BU, &h_last) ||
-      !new_f32(env, result, "cache", gru_cache_size(&d), &cache))
+      !out_f32(env, fn, obj, result, "h", BU * d.time, "[batch, time, units]", &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
+      !out_f32(env, fn, obj, result, "cache", gru_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
   if (K->gru_forward(&d, &in, h, h_last, cache)) return out_of_memory(env, fn);
   return result;
@@ -268,9 +268,9 @@ static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
     return NULL;
   float *dx, *dk, *drk, *db, *dh0;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "dx", B * T * I, &dx) || !new_f32(env, result, "dKernel", I * G, &dk) ||
-      !new_f32(env, result, "dRecurrentKernel", U * G, &drk) || !new_f32(env, result, "dBias", G, &db) ||
-      !new_f32(env, result, "dh0", B * U, &dh0))
+      !out_f32(env, fn, obj, result, "dx", B * T * I, "[batch, time, inputSize]", &dx) || !out_f32(env, fn, obj, result, "dKernel", I * G, "[inputSize, gates*units]", &dk) ||
+      !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
+      !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0))
     return NULL;
   if (K->gru_backward(&d, &in, cache, h, dh, dh_last, dx, dk, drk, db, dh0)) return out_of_memory(env, fn);
   return result;
