@@ -16,7 +16,7 @@ type Save = (tensors: tf.Tensor[]) => void;
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 
 /** Floats the kernels cache per (batch row, step, unit), as native/src/kernels.h sizes it. */
-const CACHE_PER_UNIT = { lstm: 6, gru: 4 } as const;
+const CACHE_PER_UNIT = { lstm: 5, gru: 4 } as const;
 
 const GATES = { lstm: 4, gru: 3 } as const;
 

@@ -164,7 +164,7 @@ static int read_inputs(napi_env env, const char *fn, napi_value obj, int gates, 
     return 0;
   size_t B = d->batch, T = d->time, I = d->input, U = d->units, G = gates * U, n;
   if (!checked_count(env, fn, "batch * time * inputSize", &n, 3, d->batch, d->time, d->input) ||
-      !checked_count(env, fn, "batch * time * (cache floats per unit) * units", &n, 4, d->batch, d->time, gates + 2, d->units) ||
+      !checked_count(env, fn, "batch * time * (cache floats per unit) * units", &n, 4, d->batch, d->time, gates + 1, d->units) ||
       !checked_count(env, fn, "inputSize * gates * units", &n, 3, d->input, gates, d->units) ||
       !checked_count(env, fn, "units * gates * units", &n, 3, d->units, gates, d->units))
     return 0;
