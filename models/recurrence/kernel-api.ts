@@ -2,7 +2,8 @@ import type { KernelOut } from '../native/index.ts';
 
 /**
  * Shapes are row-major; x and h use the model's [batch, time, features] layout (no transposes).
- * Results go into the caller's arrays where `out` gives them (views of tensors in the wasm heap).
+ * The native kernels write results into the caller's arrays where `out` gives them (views of
+ * tensors in the wasm heap) and honour hStride; the float64 reference (reference-js.ts) does neither.
  */
 export interface LstmForwardArgs extends KernelOut<LstmForwardResult> {
   batch: number; time: number; inputSize: number; units: number;
@@ -13,6 +14,9 @@ export interface LstmForwardArgs extends KernelOut<LstmForwardResult> {
   h0: Float32Array | null;       // [batch, units], null = zeros
   c0: Float32Array | null;       // [batch, units], null = zeros
   reverse: boolean;              // walk t = time-1 .. 0; outputs stay in input time order
+  hStride?: number;              // floats between rows of h and dh (default units): a direction of a
+                                 // bidirectional layer writes into its merged output; h and dh then
+                                 // hold (batch * time - 1) * hStride + units floats
 }
 export interface LstmForwardResult {
   h: Float32Array;     // [batch, time, units], hidden state at every step, input time order
@@ -36,7 +40,7 @@ export interface LstmBackwardResult {
 // bias layout), no cell state (c0/cLast/dc0 absent).
 export interface GruForwardArgs extends KernelOut<GruForwardResult> { batch: number; time: number; inputSize: number; units: number;
   x: Float32Array; kernel: Float32Array; recurrentKernel: Float32Array; bias: Float32Array;
-  h0: Float32Array | null; reverse: boolean; }
+  h0: Float32Array | null; reverse: boolean; hStride?: number; }
 export interface GruForwardResult { h: Float32Array; hLast: Float32Array; cache: Float32Array; }
 export interface GruBackwardArgs extends Omit<GruForwardArgs, 'out'>, KernelOut<GruBackwardResult> { cache: Float32Array; h: Float32Array;
   dh: Float32Array; dhLast: Float32Array | null; }

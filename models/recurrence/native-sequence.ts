@@ -31,11 +31,34 @@ function directionArgs(cell: 'lstm' | 'gru', dims: Dims, x: tf.Tensor, states: t
   };
 }
 
-/** The forward results of one direction that the backward pass reads: h and the kernel's cache. */
-function forwardShapes(cell: 'lstm' | 'gru', d: Dims) {
+/** Where a direction's h lives: its own tensor, or its half of a bidirectional layer's merged output. */
+interface HPlace { tensor: tf.Tensor; offset: number; stride: number }
+
+/** The floats of h (or dh) in `place` for one direction: batch * time rows of `units`, `stride` apart. */
+function hView(place: HPlace, d: Dims): Float32Array {
+  return hostView(place.tensor).subarray(place.offset, place.offset + (d.batch * d.time - 1) * place.stride + d.units);
+}
+
+/**
+ * A result several kernel calls write into. On wasm a heap tensor, whose view is taken again right
+ * before each call (an allocation may move the heap); elsewhere a host array wrapped at the end.
+ */
+function sharedOutput(shape: number[]): { tensor(): tf.Tensor; place(offset: number, stride: number): HPlace | Float32Array } {
+  const outs = kernelOutputs({ out: shape });
+  if (outs.out.out) {
+    const t = outs.tensor('out', outs.out.out);
+    return { tensor: () => t, place: (offset, stride) => ({ tensor: t, offset, stride }) };
+  }
+  const host = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  let t: tf.Tensor | null = null;
+  return { tensor: () => (t ??= tf.tensor(host, shape)), place: (offset) => host.subarray(offset) };
+}
+
+/** The forward results of one direction that the backward pass reads: h (unless given) and the kernel's cache. */
+function forwardShapes(cell: 'lstm' | 'gru', d: Dims, ownH: boolean) {
   const stateShape = [d.batch, d.units];
   return {
-    h: [d.batch, d.time, d.units], cache: [d.batch * d.time * CACHE_PER_UNIT[cell] * d.units],
+    ...(ownH ? { h: [d.batch, d.time, d.units] } : {}), cache: [d.batch * d.time * CACHE_PER_UNIT[cell] * d.units],
     hLast: stateShape, ...(cell === 'lstm' ? { cLast: stateShape } : {}),
   } as Record<'h' | 'cache' | 'hLast' | 'cLast', number[]>;
 }
@@ -51,34 +74,43 @@ function gradientShapes(cell: 'lstm' | 'gru', d: Dims) {
 }
 
 /**
- * One direction forward: the kernel call with its results in backend memory. Returns h and the
- * cache as tensors (the last states, which no caller reads here, are freed at once).
+ * One direction forward: the kernel call with its results in backend memory. h goes to `into`
+ * (a merged output: rows `stride` apart from `offset`) or to a tensor of its own; returns that
+ * tensor (null with `into`) and the cache (the last states, which no caller reads here, are freed
+ * at once).
  */
-function runForward(kernels: RecurrenceKernels, cell: 'lstm' | 'gru', dims: Dims, x: tf.Tensor, states: tf.Tensor[], weights: tf.Tensor[]) {
-  const fwd = kernelOutputs(forwardShapes(cell, dims));
-  const args = { ...directionArgs(cell, dims, x, states, weights), out: fwd.out };
+function runForward(
+  kernels: RecurrenceKernels, cell: 'lstm' | 'gru', dims: Dims, x: tf.Tensor, states: tf.Tensor[], weights: tf.Tensor[],
+  into?: { output: ReturnType<typeof sharedOutput>; offset: number; stride: number },
+) {
+  const fwd = kernelOutputs(forwardShapes(cell, dims, !into));
+  const out = { ...fwd.out };
+  if (into) {
+    const place = into.output.place(into.offset, into.stride);
+    out.h = place instanceof Float32Array ? place.subarray(0, (dims.batch * dims.time - 1) * into.stride + dims.units) : hView(place, dims);
+  }
+  const args = { ...directionArgs(cell, dims, x, states, weights), hStride: into?.stride, out };
   const res: { h: Float32Array; hLast: Float32Array; cLast?: Float32Array; cache: Float32Array } =
     cell === 'lstm' ? kernels.lstmForward(args) : kernels.gruForward(args);
   fwd.tensor('hLast', res.hLast).dispose();
   if (res.cLast) fwd.tensor('cLast', res.cLast).dispose();
-  return { h: fwd.tensor('h', res.h), cache: fwd.tensor('cache', res.cache) };
+  return { h: into ? null : fwd.tensor('h', res.h), cache: fwd.tensor('cache', res.cache) };
 }
 
 /**
- * One direction backward, `dh` the gradient reaching its h; frees the saved h and cache right
- * after the call. Returns dx and the gradients of the states and weights, in input order.
+ * One direction backward, h and dh where the forward put h (`h.stride` apart), the saved cache
+ * freed right after the call. Returns dx and the gradients of the states and weights, in input order.
  */
 function runBackward(
   kernels: RecurrenceKernels, cell: 'lstm' | 'gru', dims: Dims,
-  x: tf.Tensor, states: tf.Tensor[], weights: tf.Tensor[], h: tf.Tensor, cache: tf.Tensor, dh: tf.Tensor,
+  x: tf.Tensor, states: tf.Tensor[], weights: tf.Tensor[], h: HPlace, cache: tf.Tensor, dh: HPlace,
 ): { dx: tf.Tensor; rest: tf.Tensor[] } {
   const bwd = kernelOutputs(gradientShapes(cell, dims));
   const args = {
-    ...directionArgs(cell, dims, x, states, weights),
-    cache: hostView(cache), h: hostView(h), dh: hostView(dh), dhLast: null, out: bwd.out,
+    ...directionArgs(cell, dims, x, states, weights), hStride: h.stride,
+    cache: hostView(cache), h: hView(h, dims), dh: hView(dh, dims), dhLast: null, out: bwd.out,
   };
   const g = cell === 'lstm' ? kernels.lstmBackward({ ...args, dcLast: null }) : kernels.gruBackward(args);
-  h.dispose();
   cache.dispose();
   return {
     dx: bwd.tensor('dx', g.dx),
@@ -98,14 +130,16 @@ function sequenceOp(kernels: RecurrenceKernels, cell: 'lstm' | 'gru', dims: Dims
     const save = args.pop() as Save;
     const t = args as tf.Tensor[];
     const { h, cache } = runForward(kernels, cell, dims, t[0], t.slice(1, 1 + nStates), t.slice(1 + nStates));
-    save([...t, h, cache]);
+    save([...t, h!, cache]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [x, ...others] = saved.slice(0, t.length);
       const [hs, cs] = saved.slice(t.length);
-      const g = runBackward(kernels, cell, dims, x, others.slice(0, nStates), others.slice(nStates), hs, cs, dy);
+      const own = (tensor: tf.Tensor): HPlace => ({ tensor, offset: 0, stride: dims.units });
+      const g = runBackward(kernels, cell, dims, x, others.slice(0, nStates), others.slice(nStates), own(hs), cs, own(dy));
+      hs.dispose();
       return [g.dx, ...g.rest];
     };
-    return { value: h, gradFunc };
+    return { value: h!, gradFunc };
   }) as unknown as CustomGradFn);
   return run(...inputs) as tf.Tensor3D;
 }
@@ -147,7 +181,6 @@ export function bidirectionalSequenceNative(
   const [batch, time, inputSize] = x.shape;
   const units = forward.recurrentKernel.shape[0];
   const nStates = forward.states.length;
-  const rows = batch * time;
   const width = merge === 'concat' ? 2 * units : units;
   const dims = [false, true].map((reverse) => ({ batch, time, inputSize, units, reverse }));
   // Inputs after x, per direction: states, then kernel, recurrent kernel, bias.
@@ -159,38 +192,30 @@ export function bidirectionalSequenceNative(
   const run = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as Save;
     const t = args as tf.Tensor[];
-    const results = dims.map((d, i) => runForward(kernels, cell, d, t[0], split(t, i).states, split(t, i).weights));
-    const merged = kernelOutputs({ out: [batch, time, width] });
-    const out = merged.out.out ?? new Float32Array(rows * width);
-    const [hf, hb] = results.map((r) => hostView(r.h));
-    if (merge === 'concat') {
-      for (let i = 0; i < rows; i++) {
-        out.set(hf.subarray(i * units, (i + 1) * units), i * width);
-        out.set(hb.subarray(i * units, (i + 1) * units), i * width + units);
-      }
-    } else {
+    const merged = sharedOutput([batch, time, width]);
+    // 'concat': each direction writes its h straight into its half of the merged rows; 'sum': each
+    // into a tensor of its own, added here.
+    const results = dims.map((d, i) => runForward(kernels, cell, d, t[0], split(t, i).states, split(t, i).weights,
+      merge === 'concat' ? { output: merged, offset: i * units, stride: width } : undefined));
+    if (merge === 'sum') {
+      const place = merged.place(0, width);
+      const out = place instanceof Float32Array ? place : hostView(place.tensor);
+      const [hf, hb] = results.map((r) => hostView(r.h!));
       for (let i = 0; i < out.length; i++) out[i] = hf[i] + hb[i];
     }
-    save([...t, ...results.flatMap((r) => [r.h, r.cache])]);
+    const value = merged.tensor();
+    save([...t, ...(merge === 'concat' ? [value] : results.map((r) => r.h!)), ...results.map((r) => r.cache)]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const inputs = saved.slice(0, t.length);
-      const kept = saved.slice(t.length);
-      // Each direction's share of dy: its half of the features ('concat'), or all of dy ('sum').
-      let dh = [dy, dy];
-      if (merge === 'concat') {
-        const halves = kernelOutputs({ forward: [batch, time, units], backward: [batch, time, units] });
-        const parts = [halves.out.forward ?? new Float32Array(rows * units), halves.out.backward ?? new Float32Array(rows * units)];
-        const dyData = hostView(dy);
-        parts.forEach((part, d) => {
-          for (let i = 0; i < rows; i++) part.set(dyData.subarray(i * width + d * units, i * width + (d + 1) * units), i * units);
-        });
-        dh = [halves.tensor('forward', parts[0]), halves.tensor('backward', parts[1])];
-      }
-      const grads = dims.map((d, i) => {
-        const g = runBackward(kernels, cell, d, inputs[0], split(inputs, i).states, split(inputs, i).weights, kept[2 * i], kept[2 * i + 1], dh[i]);
-        if (merge === 'concat') dh[i].dispose();
-        return g;
-      });
+      const hs = saved.slice(t.length, saved.length - 2);
+      const caches = saved.slice(saved.length - 2);
+      // h and dh of each direction: its half of the merged rows ('concat'), or its own h and all of dy ('sum').
+      const places = dims.map((_, i) => merge === 'concat'
+        ? { h: { tensor: hs[0], offset: i * units, stride: width }, dh: { tensor: dy, offset: i * units, stride: width } }
+        : { h: { tensor: hs[i], offset: 0, stride: units }, dh: { tensor: dy, offset: 0, stride: units } });
+      const grads = dims.map((d, i) =>
+        runBackward(kernels, cell, d, inputs[0], split(inputs, i).states, split(inputs, i).weights, places[i].h, caches[i], places[i].dh));
+      for (const h of hs) h.dispose();
       // dx of both directions summed into the forward one's (a tensor of its own, written in place).
       const dx = hostView(grads[0].dx);
       const dxBackward = hostView(grads[1].dx);
@@ -198,7 +223,7 @@ export function bidirectionalSequenceNative(
       grads[1].dx.dispose();
       return [grads[0].dx, ...grads[0].rest, ...grads[1].rest];
     };
-    return { value: merged.tensor('out', out), gradFunc };
+    return { value, gradFunc };
   }) as unknown as CustomGradFn);
   const inputs = [forward, backward].flatMap((d) => [...d.states, d.kernel, d.recurrentKernel, d.bias]);
   return run(x, ...inputs) as tf.Tensor3D;

@@ -156,14 +156,32 @@ static int checked_count(napi_env env, const char *fn, const char *what, size_t 
   return 1;
 }
 
+/* hStride, optional (default units): the row stride of h and dh, >= units. */
+static int get_h_stride(napi_env env, const char *fn, napi_value obj, SeqDims *d) {
+  napi_value v;
+  napi_valuetype type;
+  CALL(env, napi_get_named_property(env, obj, "hStride", &v));
+  CALL(env, napi_typeof(env, v, &type));
+  d->h_stride = d->units;
+  if (type == napi_undefined || type == napi_null) return 1;
+  if (!get_dim(env, fn, obj, "hStride", &d->h_stride)) return 0;
+  return d->h_stride >= d->units ? 1 : fail(env, fn, "hStride", "at least units");
+}
+
+/* Floats of h or dh: batch * time rows of `units`, hStride apart (the last row ends after units). */
+static size_t seq_h_length(const SeqDims *d) {
+  return ((size_t)d->batch * d->time - 1) * d->h_stride + d->units;
+}
+
 /* Dimensions plus the forward inputs shared by all four entry points. */
 static int read_inputs(napi_env env, const char *fn, napi_value obj, int gates, SeqDims *d, SeqInputs *in) {
   if (!get_dim(env, fn, obj, "batch", &d->batch) || !get_dim(env, fn, obj, "time", &d->time) ||
       !get_dim(env, fn, obj, "inputSize", &d->input) || !get_dim(env, fn, obj, "units", &d->units) ||
-      !get_bool(env, fn, obj, "reverse", &d->reverse))
+      !get_bool(env, fn, obj, "reverse", &d->reverse) || !get_h_stride(env, fn, obj, d))
     return 0;
   size_t B = d->batch, T = d->time, I = d->input, U = d->units, G = gates * U, n;
   if (!checked_count(env, fn, "batch * time * inputSize", &n, 3, d->batch, d->time, d->input) ||
+      !checked_count(env, fn, "batch * time * hStride", &n, 3, d->batch, d->time, d->h_stride) ||
       !checked_count(env, fn, "batch * time * (cache floats per unit) * units", &n, 4, d->batch, d->time, gates + 1, d->units) ||
       !checked_count(env, fn, "inputSize * gates * units", &n, 3, d->input, gates, d->units) ||
       !checked_count(env, fn, "units * gates * units", &n, 3, d->units, gates, d->units))
@@ -196,6 +214,8 @@ static napi_value out_of_memory(napi_env env, const char *fn) {
   return NULL;
 }
 
+#define H_SHAPE "[batch, time, units], rows hStride apart"
+
 static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
   const char *fn = "lstmForward";
   napi_value obj = arg0(env, info), result;
@@ -205,7 +225,7 @@ static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
   size_t BU = (size_t)d.batch * d.units;
   float *h, *h_last, *c_last, *cache;
   if (napi_create_object(env, &result) != napi_ok ||
-      !out_f32(env, fn, obj, result, "h", BU * d.time, "[batch, time, units]", &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
+      !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
       !out_f32(env, fn, obj, result, "cLast", BU, "[batch, units]", &c_last) || !out_f32(env, fn, obj, result, "cache", lstm_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
   if (K->lstm_forward(&d, &in, h, h_last, c_last, cache)) return out_of_memory(env, fn);
@@ -221,8 +241,8 @@ static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
   size_t B = d.batch, T = d.time, I = d.input, U = d.units, G = 4 * U;
   const float *cache, *h, *dh, *dh_last, *dc_last;
   if (!get_f32(env, fn, obj, "cache", lstm_cache_size(&d), "(from lstmForward with the same args)", 0, &cache) ||
-      !get_f32(env, fn, obj, "h", B * T * U, "[batch, time, units]", 0, &h) ||
-      !get_f32(env, fn, obj, "dh", B * T * U, "[batch, time, units]", 0, &dh) ||
+      !get_f32(env, fn, obj, "h", seq_h_length(&d), H_SHAPE, 0, &h) ||
+      !get_f32(env, fn, obj, "dh", seq_h_length(&d), H_SHAPE, 0, &dh) ||
       !get_f32(env, fn, obj, "dhLast", B * U, "[batch, units]", 1, &dh_last) ||
       !get_f32(env, fn, obj, "dcLast", B * U, "[batch, units]", 1, &dc_last))
     return NULL;
@@ -246,7 +266,7 @@ static napi_value gru_forward_js(napi_env env, napi_callback_info info) {
   size_t BU = (size_t)d.batch * d.units;
   float *h, *h_last, *cache;
   if (napi_create_object(env, &result) != napi_ok ||
-      !out_f32(env, fn, obj, result, "h", BU * d.time, "[batch, time, units]", &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
+      !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
       !out_f32(env, fn, obj, result, "cache", gru_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
   if (K->gru_forward(&d, &in, h, h_last, cache)) return out_of_memory(env, fn);
@@ -262,8 +282,8 @@ static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
   size_t B = d.batch, T = d.time, I = d.input, U = d.units, G = 3 * U;
   const float *cache, *h, *dh, *dh_last;
   if (!get_f32(env, fn, obj, "cache", gru_cache_size(&d), "(from gruForward with the same args)", 0, &cache) ||
-      !get_f32(env, fn, obj, "h", B * T * U, "[batch, time, units]", 0, &h) ||
-      !get_f32(env, fn, obj, "dh", B * T * U, "[batch, time, units]", 0, &dh) ||
+      !get_f32(env, fn, obj, "h", seq_h_length(&d), H_SHAPE, 0, &h) ||
+      !get_f32(env, fn, obj, "dh", seq_h_length(&d), H_SHAPE, 0, &dh) ||
       !get_f32(env, fn, obj, "dhLast", B * U, "[batch, units]", 1, &dh_last))
     return NULL;
   float *dx, *dk, *drk, *db, *dh0;

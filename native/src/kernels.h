@@ -12,6 +12,8 @@
 typedef struct {
   int batch, time, input, units;
   int reverse; /* walk t = time-1 .. 0; arrays stay in input time order */
+  int h_stride; /* floats from one [batch, time] row of h and dh to the next (>= units): the two
+                   directions of a bidirectional layer write straight into its merged output */
 } SeqDims;
 
 typedef struct {

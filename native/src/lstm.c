@@ -88,7 +88,7 @@ static void cell_backward(int U, const float *a, const float *c, const float *c_
 }
 
 static int lstm_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h_last, float *c_last, float *cache) {
-  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U;
+  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U, H = d->h_stride;
   size_t BT = (size_t)B * T;
   float *gates = cache, *cs = cache + BT * G;
   PackedB k = {0}, rk = {0};
@@ -99,19 +99,19 @@ static int lstm_forward(const SeqDims *d, const SeqInputs *in, float *h, float *
     for (int b0 = 0; b0 < B; b0 += SEQ_ROW_BLOCK) {
       int m = B - b0 < SEQ_ROW_BLOCK ? B - b0 : SEQ_ROW_BLOCK;
       float *z = gates + ((size_t)t * B + b0) * G;
-      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * U : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
+      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * H : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
       if (gemm_packed(m, in->x + ((size_t)b0 * T + t) * I, (ptrdiff_t)T * I, 1, &k, z, G, 0)) goto done;
-      if (hp && gemm_packed(m, hp, tp >= 0 ? (ptrdiff_t)T * U : U, 1, &rk, z, G, 1)) goto done;
+      if (hp && gemm_packed(m, hp, tp >= 0 ? (ptrdiff_t)T * H : U, 1, &rk, z, G, 1)) goto done;
       for (int b = b0; b < b0 + m; b++) {
         size_t row = (size_t)t * B + b;
         const float *cp = tp >= 0 ? cs + ((size_t)tp * B + b) * U : in->c0 ? in->c0 + (size_t)b * U : NULL;
-        cell_forward(U, gates + row * G, in->bias, cp, cs + row * U, h + ((size_t)b * T + t) * U);
+        cell_forward(U, gates + row * G, in->bias, cp, cs + row * U, h + ((size_t)b * T + t) * H);
       }
     }
   }
   int tl = seq_step_time(d, T - 1);
   for (int b = 0; b < B; b++) {
-    memcpy(h_last + (size_t)b * U, h + ((size_t)b * T + tl) * U, (size_t)U * sizeof(float));
+    memcpy(h_last + (size_t)b * U, h + ((size_t)b * T + tl) * H, (size_t)U * sizeof(float));
     memcpy(c_last + (size_t)b * U, cs + ((size_t)tl * B + b) * U, (size_t)U * sizeof(float));
   }
   status = 0;
@@ -124,7 +124,7 @@ done:
 static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cache, const float *h,
                   const float *dh, const float *dh_last, const float *dc_last,
                   float *dx, float *dkernel, float *drecurrent, float *dbias, float *dh0, float *dc0) {
-  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U;
+  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U, H = d->h_stride;
   size_t BT = (size_t)B * T;
   const float *gates = cache, *cs = cache + BT * G;
   /* dGates of the step being walked and of the one walked before it (the later time step). */
@@ -147,7 +147,7 @@ static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cac
       int m = B - b0 < SEQ_ROW_BLOCK ? B - b0 : SEQ_ROW_BLOCK;
       for (int r = 0; r < m; r++) {
         float *dst = dh_step + (size_t)r * U;
-        memcpy(dst, dh + ((size_t)(b0 + r) * T + t) * U, (size_t)U * sizeof(float));
+        memcpy(dst, dh + ((size_t)(b0 + r) * T + t) * H, (size_t)U * sizeof(float));
         if (s == T - 1 && dh_last)
           for (int u = 0; u < U; u++) dst[u] += dh_last[(size_t)(b0 + r) * U + u];
       }
@@ -162,8 +162,8 @@ static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cac
     /* This step's share of the weight gradients, while its dGates are still in cache. */
     packed_b_fill(&dzp, B, G, dz, G, 1);
     if (gemm_packed(I, in->x + (size_t)t * I, 1, (ptrdiff_t)T * I, &dzp, dkernel, G, 1)) goto done;
-    const float *hp = tp >= 0 ? h + (size_t)tp * U : in->h0;
-    if (hp && gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * U : U, &dzp, drecurrent, G, 1)) goto done;
+    const float *hp = tp >= 0 ? h + (size_t)tp * H : in->h0;
+    if (hp && gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * H : U, &dzp, drecurrent, G, 1)) goto done;
     if (gemm_packed(B, dz, G, 1, &kt, dx + (size_t)t * I, (ptrdiff_t)T * I, 0)) goto done;
     add_column_sums(B, G, dz, dbias);
     float *swap = dz;
