@@ -5,8 +5,9 @@
  * Memory: on wasm the kernels read their inputs in place in the wasm heap and write every result
  * (h, the backward cache, the gradients) into tensors allocated there beforehand
  * (models/native kernelOutputs): no host copy of any tensor, no host buffer left to the garbage
- * collector. The cache and h are saved for the backward pass as tensors and freed as soon as it
- * has used them, so the next layer's backward reuses their place in the heap.
+ * collector. The cache and h are saved for the backward pass as tensors (customGrad's save: on wasm
+ * a share, not a copy) and each cache is freed as soon as its backward call has used it, so the
+ * next layer's backward reuses its place in the heap.
  */
 import * as tf from '@tensorflow/tfjs';
 import { hostView, kernelOutputs, shareClonesOnWasm } from '../native/index.ts';
@@ -170,8 +171,10 @@ interface DirectionInputs { kernel: tf.Tensor2D; recurrentKernel: tf.Tensor2D; b
 
 /**
  * Both directions of a bidirectional layer in one op, merged ('concat' on the feature axis or
- * 'sum') in the same pass over host memory: saves tfjs's concat and the slices of its gradient,
- * which on wasm copy the whole [batch, time, 2 * units] tensor each. Returns [batch, time, out].
+ * 'sum'): saves tfjs's concat and the slices of its gradient, which on wasm copy the whole
+ * [batch, time, 2 * units] tensor each. With 'concat' each direction's kernel writes its h into
+ * its half of the merged rows and reads its dh from dy in place (hStride): no h of its own, no
+ * copies. Returns [batch, time, out].
  */
 export function bidirectionalSequenceNative(
   kernels: RecurrenceKernels, cell: 'lstm' | 'gru', merge: 'concat' | 'sum',
