@@ -16,7 +16,7 @@
  * step and optimizer, models/training), warm-up batches untimed, then
  * up to --batches timed batches or --seconds of them, whichever ends first (slow cases get fewer).
  * Both sides also report sequences per second of their own CPU time: on a shared machine that
- * ratio is the steadier one.
+ * ratio is the steadier one. Where the peak RSS goes: see MemoryTrace (last columns).
  */
 import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,8 @@ type Path = 'native' | 'webgpu' | 'ops';
 interface Job { caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean }
 interface Measured {
   seqPerSec: number; seqPerCpuSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
+  /** Where the peak RSS goes: see MemoryTrace. */
+  memory: MemoryTrace;
   /** tf kernels dispatched by one training batch (tf.profile), custom gradients included. */
   kernels: number;
   /** webgpu only: what one training batch sent to the GPU. */
@@ -47,6 +49,14 @@ interface Measured {
   /** Probe only: the webgpu adapter. */
   adapter?: string;
 }
+/**
+ * The child's memory around the batches: RSS with the backend loaded before any model exists (Node,
+ * tsx, tfjs, the wasm module), the wasm heap's size after the last batch (it never shrinks, so this
+ * is its high-water mark: the live tensors at the peak of a batch plus fragmentation), the most
+ * host ArrayBuffer memory seen after a batch (kernel results outside the heap, host copies, and
+ * what the garbage collector has not freed yet), and the tensors alive between batches.
+ */
+interface MemoryTrace { baseRssMb: number; wasmHeapMb: number; hostArrayBuffersMb: number; tensorsBetweenBatches: number; tensorMbBetweenBatches: number }
 type ChildReply = { ok: true; result: Measured } | { ok: false; error: string };
 
 function randomBatch(shape: number[], seed: number): tf.Tensor {
@@ -61,6 +71,12 @@ async function runChild(job: Job): Promise<Measured> {
   // The conv/attention/LayerNorm/Dense layers follow the same switch; they have no WGSL path.
   if (job.path === 'native' || job.path === 'ops') process.env.TIDAL_LAYER_KERNELS = job.path;
   await selectBackend(job.backend);
+  const MB = 1024 * 1024;
+  const baseRssMb = process.memoryUsage().rss / MB;
+  let hostArrayBuffersMb = 0;
+  const sampleHost = () => {
+    hostArrayBuffersMb = Math.max(hostArrayBuffersMb, process.memoryUsage().arrayBuffers / MB);
+  };
   const c = BENCH_CASES.find((k) => k.name === job.caseName);
   if (!c) throw new Error(`unknown bench case '${job.caseName}'`);
   const model = job.tiny ? (c.buildSmall ?? c.build)() : c.build();
@@ -89,6 +105,7 @@ async function runChild(job: Job): Promise<Measured> {
   for (let i = 0; i < job.warmup; i++) {
     step();
     await readLoss();
+    sampleHost();
   }
   // Per-kernel overhead dominates small models: how many tf kernels one batch dispatches.
   const kernels = (await tf.profile(() => step())).kernels.length;
@@ -102,10 +119,14 @@ async function runChild(job: Job): Promise<Measured> {
   while (n < job.batches && (n === 0 || performance.now() - start < job.seconds * 1000)) {
     step();
     n++;
+    // Cheap (no heap walk); on cpu and wasm a batch has finished when step() returns.
+    sampleHost();
   }
   await readLoss();
   const secs = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
+  const heap = job.backend === 'wasm' ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength : 0;
+  const between = tf.memory();
   return {
     seqPerSec: (n * batch) / secs,
     seqPerCpuSec: (n * batch) / ((cpu.user + cpu.system) / 1e6),
@@ -114,8 +135,17 @@ async function runChild(job: Job): Promise<Measured> {
     params: model.countParams(),
     finalLoss: loss,
     kernels,
+    memory: {
+      baseRssMb, wasmHeapMb: heap / MB, hostArrayBuffersMb,
+      tensorsBetweenBatches: between.numTensors, tensorMbBetweenBatches: between.numBytes / MB,
+    },
     ...(gpu ? { gpu: { dispatches: gpu.dispatches, submits: gpu.submits, readbacks: gpu.readbacks } } : {}),
   };
+}
+
+function memoryColumns(m: MemoryTrace): string[] {
+  return [m.baseRssMb.toFixed(0), m.wasmHeapMb ? m.wasmHeapMb.toFixed(0) : '-', m.hostArrayBuffersMb.toFixed(0),
+    `${m.tensorsBetweenBatches} (${m.tensorMbBetweenBatches.toFixed(1)})`];
 }
 
 function runInChild(job: Job): Promise<ChildReply> {
@@ -253,9 +283,10 @@ async function main(): Promise<void> {
             String(reply.result.timedBatches), String(reply.result.kernels), gpu,
             ...refs.flatMap((r) => [r ? r.seqPerSec.toFixed(0) : '-', r ? (reply.result.seqPerSec / r.seqPerSec).toFixed(3) : '-']),
             kaggleEpoch, reply.result.seqPerCpuSec.toFixed(1),
-            ...refs.flatMap((r) => [r ? r.seqPerCpuSec.toFixed(0) : '-', r ? (reply.result.seqPerCpuSec / r.seqPerCpuSec).toFixed(3) : '-'])]
+            ...refs.flatMap((r) => [r ? r.seqPerCpuSec.toFixed(0) : '-', r ? (reply.result.seqPerCpuSec / r.seqPerCpuSec).toFixed(3) : '-']),
+            ...memoryColumns(reply.result.memory)]
           : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', '', ...torchRuns.flatMap(() => ['', '']), '',
-            '', ...torchRuns.flatMap(() => ['', ''])];
+            '', ...torchRuns.flatMap(() => ['', '']), '', '', '', ''];
         rows.push(row);
         console.log(row.join('\t'));
       }
@@ -263,7 +294,8 @@ async function main(): Promise<void> {
   }
   const header = ['case', 'batch', 'backend', 'path', 'seq/s', 'peak RSS MB', 'timed batches', 'tf kernels a batch', 'GPU dispatches / submits / read-backs a batch',
     ...torchLabels.flatMap((l) => [`${l} seq/s`, `ours / ${l}`]), `kaggle epoch s (${KAGGLE_EPOCH_BREATHS} breaths)`,
-    'seq/CPU-s', ...torchLabels.flatMap((l) => [`${l} seq/CPU-s`, `ours / ${l} (CPU)`])];
+    'seq/CPU-s', ...torchLabels.flatMap((l) => [`${l} seq/CPU-s`, `ours / ${l} (CPU)`]),
+    'RSS before model MB', 'wasm heap MB', 'host ArrayBuffers MB', 'tensors between batches (MB)'];
   console.log(`\n| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
@@ -280,7 +312,10 @@ if (process.argv[2] === '--child') {
   const job = JSON.parse(process.argv[3]) as Job;
   const reply: ChildReply = await (job.caseName === ''
     ? selectBackend(job.backend).then((choice) => ({
-      ok: true as const, result: { seqPerSec: 0, seqPerCpuSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, kernels: 0, adapter: choice.adapter },
+      ok: true as const, result: {
+        seqPerSec: 0, seqPerCpuSec: 0, timedBatches: 0, peakRssMb: 0, params: 0, finalLoss: 0, kernels: 0, adapter: choice.adapter,
+        memory: { baseRssMb: 0, wasmHeapMb: 0, hostArrayBuffersMb: 0, tensorsBetweenBatches: 0, tensorMbBetweenBatches: 0 },
+      },
     }))
     : runChild(job).then((result) => ({ ok: true as const, result })))
     .catch((err: Error) => ({ ok: false as const, error: err.message.split('\n')[0] }));

@@ -1,7 +1,7 @@
 export { NATIVE_ADDON_PATH, addonStatus, loadAddon, nativeKernelPath, releaseNativeBuffers } from './addon.ts';
 export type { AddonStatus, NativeAddon } from './addon.ts';
-export { layerKernels } from './path.ts';
-export { attentionCore, convAlongTime, layerNormalize, linear } from './layer-ops.ts';
+export { layerKernels, shareClonesOnWasm } from './path.ts';
+export { attentionCore, convAlongTime, hostView, kernelOutputs, layerNormalize, linear } from './layer-ops.ts';
 export type * from './kernel-api.ts';
 export { adamUpdateInPlace } from './adam.ts';
 export type { AdamHyper } from './adam.ts';

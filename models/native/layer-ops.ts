@@ -27,7 +27,7 @@ function wasmBackend(): WasmBackendInternals | null {
  * that heap, so take views right before the call and never keep them. Elsewhere dataSync, which
  * on cpu returns the stored array itself.
  */
-function hostView(t: tf.Tensor): Float32Array {
+export function hostView(t: tf.Tensor): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`native kernels take float32 tensors, got ${t.dtype}`);
   const backend = wasmBackend();
   if (backend) {
@@ -51,7 +51,7 @@ export function exclusiveHeapView(t: tf.Tensor, alone = true): Float32Array | nu
   return new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size);
 }
 
-type Outputs<N extends string> = { out: Partial<Record<N, Float32Array>>; tensor(name: N, values: Float32Array): tf.Tensor };
+export type Outputs<N extends string> = { out: Partial<Record<N, Float32Array>>; tensor(name: N, values: Float32Array): tf.Tensor };
 
 /**
  * The result tensors of one kernel call. On wasm they are allocated in the wasm heap up front and
@@ -59,7 +59,7 @@ type Outputs<N extends string> = { out: Partial<Record<N, Float32Array>>; tensor
  * collector nor copied into the heap afterwards; call this before taking any hostView (the
  * allocations may grow the heap). Elsewhere the kernel allocates and tensor() wraps its array.
  */
-function kernelOutputs<N extends string>(shapes: Record<N, number[]>): Outputs<N> {
+export function kernelOutputs<N extends string>(shapes: Record<N, number[]>): Outputs<N> {
   const backend = wasmBackend();
   if (!backend) return { out: {}, tensor: (name, values) => tf.tensor(values, shapes[name], 'float32') };
   const names = Object.keys(shapes) as N[];

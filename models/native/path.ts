@@ -17,8 +17,8 @@ let clonesShared = false;
  * wasm's own Identity copies each one, about 150 copies a training batch of the lstm-cnn-
  * transformer. The one in-place writer, the native Adam, skips buffers that are shared.
  */
-function shareClonesOnWasm(): void {
-  if (clonesShared) return;
+export function shareClonesOnWasm(): void {
+  if (clonesShared || tf.getBackend() !== 'wasm') return;
   clonesShared = true;
   tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({

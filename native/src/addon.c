@@ -3,8 +3,8 @@
  * models/recurrence/kernel-api.ts), convForward/convBackward, attentionForward/attentionBackward
  * and layerNormForward/layerNormBackward (models/native/kernel-api.ts) each take one object and
  * return one; inputs are read in place from their typed arrays and outputs are written straight
- * into new Float32Arrays (no copies), or, for the layer kernels, into the caller's own arrays
- * passed as `out: { name: Float32Array }` (views of tensors already in the wasm heap). `isa` names the kernel table chosen at load time from the
+ * into new Float32Arrays (no copies), or into the caller's own arrays passed as
+ * `out: { name: Float32Array }` (views of tensors already in the wasm heap). `isa` names the kernel table chosen at load time from the
  * CPU's features ('avx2-fma' or 'generic'; TIDAL_NATIVE_ISA forces one), `release()` frees the
  * calling thread's scratch buffers.
  */
@@ -108,7 +108,7 @@ static int new_f32(napi_env env, napi_value result, const char *name, size_t len
 }
 
 /*
- * A layer kernel's output: the caller's Float32Array `out[name]` when the argument object has one
+ * A kernel's output: the caller's Float32Array `out[name]` when the argument object has one
  * (it must not overlap any input), else a new array; either way also result[name].
  */
 static int out_f32(napi_env env, const char *fn, napi_value obj, napi_value result, const char *name, size_t length,
@@ -156,15 +156,33 @@ static int checked_count(napi_env env, const char *fn, const char *what, size_t 
   return 1;
 }
 
+/* hStride, optional (default units): the row stride of h and dh, >= units. */
+static int get_h_stride(napi_env env, const char *fn, napi_value obj, SeqDims *d) {
+  napi_value v;
+  napi_valuetype type;
+  CALL(env, napi_get_named_property(env, obj, "hStride", &v));
+  CALL(env, napi_typeof(env, v, &type));
+  d->h_stride = d->units;
+  if (type == napi_undefined || type == napi_null) return 1;
+  if (!get_dim(env, fn, obj, "hStride", &d->h_stride)) return 0;
+  return d->h_stride >= d->units ? 1 : fail(env, fn, "hStride", "at least units");
+}
+
+/* Floats of h or dh: batch * time rows of `units`, hStride apart (the last row ends after units). */
+static size_t seq_h_length(const SeqDims *d) {
+  return ((size_t)d->batch * d->time - 1) * d->h_stride + d->units;
+}
+
 /* Dimensions plus the forward inputs shared by all four entry points. */
 static int read_inputs(napi_env env, const char *fn, napi_value obj, int gates, SeqDims *d, SeqInputs *in) {
   if (!get_dim(env, fn, obj, "batch", &d->batch) || !get_dim(env, fn, obj, "time", &d->time) ||
       !get_dim(env, fn, obj, "inputSize", &d->input) || !get_dim(env, fn, obj, "units", &d->units) ||
-      !get_bool(env, fn, obj, "reverse", &d->reverse))
+      !get_bool(env, fn, obj, "reverse", &d->reverse) || !get_h_stride(env, fn, obj, d))
     return 0;
   size_t B = d->batch, T = d->time, I = d->input, U = d->units, G = gates * U, n;
   if (!checked_count(env, fn, "batch * time * inputSize", &n, 3, d->batch, d->time, d->input) ||
-      !checked_count(env, fn, "batch * time * (cache floats per unit) * units", &n, 4, d->batch, d->time, gates + 2, d->units) ||
+      !checked_count(env, fn, "batch * time * hStride", &n, 3, d->batch, d->time, d->h_stride) ||
+      !checked_count(env, fn, "batch * time * (cache floats per unit) * units", &n, 4, d->batch, d->time, gates + 1, d->units) ||
       !checked_count(env, fn, "inputSize * gates * units", &n, 3, d->input, gates, d->units) ||
       !checked_count(env, fn, "units * gates * units", &n, 3, d->units, gates, d->units))
     return 0;
@@ -196,6 +214,8 @@ static napi_value out_of_memory(napi_env env, const char *fn) {
   return NULL;
 }
 
+#define H_SHAPE "[batch, time, units], rows hStride apart"
+
 static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
   const char *fn = "lstmForward";
   napi_value obj = arg0(env, info), result;
@@ -205,8 +225,8 @@ static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
   size_t BU = (size_t)d.batch * d.units;
   float *h, *h_last, *c_last, *cache;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "h", BU * d.time, &h) || !new_f32(env, result, "hLast", BU, &h_last) ||
-      !new_f32(env, result, "cLast", BU, &c_last) || !new_f32(env, result, "cache", lstm_cache_size(&d), &cache))
+      !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
+      !out_f32(env, fn, obj, result, "cLast", BU, "[batch, units]", &c_last) || !out_f32(env, fn, obj, result, "cache", lstm_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
   if (K->lstm_forward(&d, &in, h, h_last, c_last, cache)) return out_of_memory(env, fn);
   return result;
@@ -221,16 +241,16 @@ static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
   size_t B = d.batch, T = d.time, I = d.input, U = d.units, G = 4 * U;
   const float *cache, *h, *dh, *dh_last, *dc_last;
   if (!get_f32(env, fn, obj, "cache", lstm_cache_size(&d), "(from lstmForward with the same args)", 0, &cache) ||
-      !get_f32(env, fn, obj, "h", B * T * U, "[batch, time, units]", 0, &h) ||
-      !get_f32(env, fn, obj, "dh", B * T * U, "[batch, time, units]", 0, &dh) ||
+      !get_f32(env, fn, obj, "h", seq_h_length(&d), H_SHAPE, 0, &h) ||
+      !get_f32(env, fn, obj, "dh", seq_h_length(&d), H_SHAPE, 0, &dh) ||
       !get_f32(env, fn, obj, "dhLast", B * U, "[batch, units]", 1, &dh_last) ||
       !get_f32(env, fn, obj, "dcLast", B * U, "[batch, units]", 1, &dc_last))
     return NULL;
   float *dx, *dk, *drk, *db, *dh0, *dc0;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "dx", B * T * I, &dx) || !new_f32(env, result, "dKernel", I * G, &dk) ||
-      !new_f32(env, result, "dRecurrentKernel", U * G, &drk) || !new_f32(env, result, "dBias", G, &db) ||
-      !new_f32(env, result, "dh0", B * U, &dh0) || !new_f32(env, result, "dc0", B * U, &dc0))
+      !out_f32(env, fn, obj, result, "dx", B * T * I, "[batch, time, inputSize]", &dx) || !out_f32(env, fn, obj, result, "dKernel", I * G, "[inputSize, gates*units]", &dk) ||
+      !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
+      !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0) || !out_f32(env, fn, obj, result, "dc0", B * U, "[batch, units]", &dc0))
     return NULL;
   if (K->lstm_backward(&d, &in, cache, h, dh, dh_last, dc_last, dx, dk, drk, db, dh0, dc0))
     return out_of_memory(env, fn);
@@ -246,8 +266,8 @@ static napi_value gru_forward_js(napi_env env, napi_callback_info info) {
   size_t BU = (size_t)d.batch * d.units;
   float *h, *h_last, *cache;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "h", BU * d.time, &h) || !new_f32(env, result, "hLast", BU, &h_last) ||
-      !new_f32(env, result, "cache", gru_cache_size(&d), &cache))
+      !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
+      !out_f32(env, fn, obj, result, "cache", gru_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
   if (K->gru_forward(&d, &in, h, h_last, cache)) return out_of_memory(env, fn);
   return result;
@@ -262,15 +282,15 @@ static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
   size_t B = d.batch, T = d.time, I = d.input, U = d.units, G = 3 * U;
   const float *cache, *h, *dh, *dh_last;
   if (!get_f32(env, fn, obj, "cache", gru_cache_size(&d), "(from gruForward with the same args)", 0, &cache) ||
-      !get_f32(env, fn, obj, "h", B * T * U, "[batch, time, units]", 0, &h) ||
-      !get_f32(env, fn, obj, "dh", B * T * U, "[batch, time, units]", 0, &dh) ||
+      !get_f32(env, fn, obj, "h", seq_h_length(&d), H_SHAPE, 0, &h) ||
+      !get_f32(env, fn, obj, "dh", seq_h_length(&d), H_SHAPE, 0, &dh) ||
       !get_f32(env, fn, obj, "dhLast", B * U, "[batch, units]", 1, &dh_last))
     return NULL;
   float *dx, *dk, *drk, *db, *dh0;
   if (napi_create_object(env, &result) != napi_ok ||
-      !new_f32(env, result, "dx", B * T * I, &dx) || !new_f32(env, result, "dKernel", I * G, &dk) ||
-      !new_f32(env, result, "dRecurrentKernel", U * G, &drk) || !new_f32(env, result, "dBias", G, &db) ||
-      !new_f32(env, result, "dh0", B * U, &dh0))
+      !out_f32(env, fn, obj, result, "dx", B * T * I, "[batch, time, inputSize]", &dx) || !out_f32(env, fn, obj, result, "dKernel", I * G, "[inputSize, gates*units]", &dk) ||
+      !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
+      !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0))
     return NULL;
   if (K->gru_backward(&d, &in, cache, h, dh, dh_last, dx, dk, drk, db, dh0)) return out_of_memory(env, fn);
   return result;

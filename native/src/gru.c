@@ -47,7 +47,7 @@ static void gate_n(int U, float *z, const float *bias, const float *h_prev, floa
 }
 
 static int gru_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h_last, float *cache) {
-  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 3 * U;
+  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 3 * U, H = d->h_stride;
   size_t BT = (size_t)B * T;
   float *gates = cache, *rhs = cache + BT * G;
   PackedB k = {0}, rzr = {0}, rn = {0};
@@ -60,20 +60,20 @@ static int gru_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h
     for (int b0 = 0; b0 < B; b0 += SEQ_ROW_BLOCK) {
       int m = B - b0 < SEQ_ROW_BLOCK ? B - b0 : SEQ_ROW_BLOCK;
       size_t row0 = (size_t)t * B + b0;
-      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * U : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
-      ptrdiff_t lhp = tp >= 0 ? (ptrdiff_t)T * U : U;
+      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * H : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
+      ptrdiff_t lhp = tp >= 0 ? (ptrdiff_t)T * H : U;
       if (gemm_packed(m, in->x + ((size_t)b0 * T + t) * I, (ptrdiff_t)T * I, 1, &k, gates + row0 * G, G, 0)) goto done;
       if (hp && gemm_packed(m, hp, lhp, 1, &rzr, gates + row0 * G, G, 1)) goto done;
       for (int r = 0; r < m; r++)
         gates_zr(U, gates + (row0 + r) * G, in->bias, hp ? hp + r * lhp : NULL, rhs + (row0 + r) * U);
       if (hp && gemm_packed(m, rhs + row0 * U, U, 1, &rn, gates + row0 * G + 2 * U, G, 1)) goto done;
       for (int r = 0; r < m; r++)
-        gate_n(U, gates + (row0 + r) * G, in->bias, hp ? hp + r * lhp : NULL, h + ((size_t)(b0 + r) * T + t) * U);
+        gate_n(U, gates + (row0 + r) * G, in->bias, hp ? hp + r * lhp : NULL, h + ((size_t)(b0 + r) * T + t) * H);
     }
   }
   int tl = seq_step_time(d, T - 1);
   for (int b = 0; b < B; b++)
-    memcpy(h_last + (size_t)b * U, h + ((size_t)b * T + tl) * U, (size_t)U * sizeof(float));
+    memcpy(h_last + (size_t)b * U, h + ((size_t)b * T + tl) * H, (size_t)U * sizeof(float));
   status = 0;
 done:
   packed_b_free(&k);
@@ -104,7 +104,7 @@ static void backward_r(int U, const float *a, const float *h_prev, const float *
 static int gru_backward(const SeqDims *d, const SeqInputs *in, const float *cache, const float *h,
                  const float *dh, const float *dh_last,
                  float *dx, float *dkernel, float *drecurrent, float *dbias, float *dh0) {
-  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 3 * U;
+  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 3 * U, H = d->h_stride;
   size_t BT = (size_t)B * T;
   const float *gates = cache, *rhs = cache + BT * G;
   float *dz = aligned_floats((size_t)B * G);
@@ -132,10 +132,10 @@ static int gru_backward(const SeqDims *d, const SeqInputs *in, const float *cach
       int m = B - b0 < SEQ_ROW_BLOCK ? B - b0 : SEQ_ROW_BLOCK;
       size_t row0 = (size_t)t * B + b0;
       float *carry = dh0 + (size_t)b0 * U, *dzb = dz + (size_t)b0 * G;
-      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * U : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
-      ptrdiff_t lhp = tp >= 0 ? (ptrdiff_t)T * U : U;
+      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * H : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
+      ptrdiff_t lhp = tp >= 0 ? (ptrdiff_t)T * H : U;
       for (int r = 0; r < m; r++) {
-        const float *src = dh + ((size_t)(b0 + r) * T + t) * U;
+        const float *src = dh + ((size_t)(b0 + r) * T + t) * H;
         for (int u = 0; u < U; u++) dh_step[(size_t)r * U + u] = src[u] + carry[(size_t)r * U + u];
       }
       for (int r = 0; r < m; r++)
@@ -152,8 +152,8 @@ static int gru_backward(const SeqDims *d, const SeqInputs *in, const float *cach
     if (gemm_packed(I, xt, 1, (ptrdiff_t)T * I, &dzp_zr, dkernel, G, 1) ||
         gemm_packed(I, xt, 1, (ptrdiff_t)T * I, &dzp_n, dkernel + 2 * U, G, 1))
       goto done;
-    const float *hp = tp >= 0 ? h + (size_t)tp * U : in->h0;
-    if (hp && (gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * U : U, &dzp_zr, drecurrent, G, 1) ||
+    const float *hp = tp >= 0 ? h + (size_t)tp * H : in->h0;
+    if (hp && (gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * H : U, &dzp_zr, drecurrent, G, 1) ||
                gemm_packed(U, rhs + (size_t)t * B * U, 1, U, &dzp_n, drecurrent + 2 * U, G, 1)))
       goto done;
     if (gemm_packed(B, dz, G, 1, &kt, dx + (size_t)t * I, (ptrdiff_t)T * I, 0)) goto done;

@@ -12,6 +12,8 @@
 typedef struct {
   int batch, time, input, units;
   int reverse; /* walk t = time-1 .. 0; arrays stay in input time order */
+  int h_stride; /* floats from one [batch, time] row of h and dh to the next (>= units): the two
+                   directions of a bidirectional layer write straight into its merged output */
 } SeqDims;
 
 typedef struct {
@@ -19,8 +21,8 @@ typedef struct {
   const float *h0, *c0; /* NULL = zeros (c0 unused by GRU) */
 } SeqInputs;
 
-/* Floats of forward cache: LSTM keeps activated gates, c and tanh(c); GRU gates and r*hprev. */
-static inline size_t lstm_cache_size(const SeqDims *d) { return (size_t)d->batch * d->time * 6 * d->units; }
+/* Floats of forward cache: LSTM keeps activated gates and c; GRU gates and r*hprev. */
+static inline size_t lstm_cache_size(const SeqDims *d) { return (size_t)d->batch * d->time * 5 * d->units; }
 static inline size_t gru_cache_size(const SeqDims *d) { return (size_t)d->batch * d->time * 4 * d->units; }
 
 /*

@@ -9,7 +9,8 @@
  *
  * Cache layout, time-major [time, batch, .] so one step's rows are contiguous (row-major
  * [batch, time] rows would sit a multiple of 4 KiB apart and collide in the same L1 sets):
- * activated gates (i, f, g, o) 4U, c U, tanh(c) U.
+ * activated gates (i, f, g, o) 4U, c U. tanh(c) is not kept: backward recomputes it from c with
+ * the same function on the same value (same bits), one tanh per cell against 1/6 of the cache.
  */
 #include "gemm.h"
 #include "recurrence.h"
@@ -19,8 +20,8 @@
 #include <string.h>
 
 
-/* z: pre-activations without bias, becomes the activated gates; writes c, tanh(c), h. */
-static void cell_forward(int U, float *z, const float *bias, const float *c_prev, float *c, float *tc, float *h) {
+/* z: pre-activations without bias, becomes the activated gates; writes c and h. */
+static void cell_forward(int U, float *z, const float *bias, const float *c_prev, float *c, float *h) {
   int u = 0;
 #ifdef VM_AVX2
   for (; u + 8 <= U; u += 8) {
@@ -36,7 +37,6 @@ static void cell_forward(int U, float *z, const float *bias, const float *c_prev
     _mm256_storeu_ps(z + 2 * U + u, g);
     _mm256_storeu_ps(z + 3 * U + u, o);
     _mm256_storeu_ps(c + u, cn);
-    _mm256_storeu_ps(tc + u, t);
     _mm256_storeu_ps(h + u, _mm256_mul_ps(o, t));
   }
 #endif
@@ -52,13 +52,12 @@ static void cell_forward(int U, float *z, const float *bias, const float *c_prev
     z[2 * U + u] = g;
     z[3 * U + u] = o;
     c[u] = cn;
-    tc[u] = t;
     h[u] = o * t;
   }
 }
 
 /* dh: total gradient reaching this step's h; dc: carry from the later step, replaced by d c_prev. */
-static void cell_backward(int U, const float *a, const float *tc, const float *c_prev, const float *dh,
+static void cell_backward(int U, const float *a, const float *c, const float *c_prev, const float *dh,
                           float *dc, float *dz) {
   int u = 0;
 #ifdef VM_AVX2
@@ -66,7 +65,7 @@ static void cell_backward(int U, const float *a, const float *tc, const float *c
   for (; u + 8 <= U; u += 8) {
     __m256 i = _mm256_loadu_ps(a + u), f = _mm256_loadu_ps(a + U + u);
     __m256 g = _mm256_loadu_ps(a + 2 * U + u), o = _mm256_loadu_ps(a + 3 * U + u);
-    __m256 t = _mm256_loadu_ps(tc + u), d = _mm256_loadu_ps(dh + u);
+    __m256 t = vm_tanh8(_mm256_loadu_ps(c + u)), d = _mm256_loadu_ps(dh + u);
     __m256 cp = c_prev ? _mm256_loadu_ps(c_prev + u) : _mm256_setzero_ps();
     __m256 dct = _mm256_fmadd_ps(_mm256_mul_ps(d, o), _mm256_fnmadd_ps(t, t, one), _mm256_loadu_ps(dc + u));
     _mm256_storeu_ps(dz + u, _mm256_mul_ps(_mm256_mul_ps(dct, g), _mm256_mul_ps(i, _mm256_sub_ps(one, i))));
@@ -77,7 +76,7 @@ static void cell_backward(int U, const float *a, const float *tc, const float *c
   }
 #endif
   for (; u < U; u++) {
-    float i = a[u], f = a[U + u], g = a[2 * U + u], o = a[3 * U + u], t = tc[u], d = dh[u];
+    float i = a[u], f = a[U + u], g = a[2 * U + u], o = a[3 * U + u], t = vm_tanh(c[u]), d = dh[u];
     float cp = c_prev ? c_prev[u] : 0.0f;
     float dct = dc[u] + d * o * (1.0f - t * t);
     dz[u] = dct * g * i * (1.0f - i);
@@ -89,9 +88,9 @@ static void cell_backward(int U, const float *a, const float *tc, const float *c
 }
 
 static int lstm_forward(const SeqDims *d, const SeqInputs *in, float *h, float *h_last, float *c_last, float *cache) {
-  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U;
+  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U, H = d->h_stride;
   size_t BT = (size_t)B * T;
-  float *gates = cache, *cs = cache + BT * G, *tcs = cs + BT * U;
+  float *gates = cache, *cs = cache + BT * G;
   PackedB k = {0}, rk = {0};
   int status = -1;
   if (packed_b_init(&k, I, G, in->kernel, G, 1) || packed_b_init(&rk, U, G, in->recurrent, G, 1)) goto done;
@@ -100,19 +99,19 @@ static int lstm_forward(const SeqDims *d, const SeqInputs *in, float *h, float *
     for (int b0 = 0; b0 < B; b0 += SEQ_ROW_BLOCK) {
       int m = B - b0 < SEQ_ROW_BLOCK ? B - b0 : SEQ_ROW_BLOCK;
       float *z = gates + ((size_t)t * B + b0) * G;
-      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * U : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
+      const float *hp = tp >= 0 ? h + ((size_t)b0 * T + tp) * H : in->h0 ? in->h0 + (size_t)b0 * U : NULL;
       if (gemm_packed(m, in->x + ((size_t)b0 * T + t) * I, (ptrdiff_t)T * I, 1, &k, z, G, 0)) goto done;
-      if (hp && gemm_packed(m, hp, tp >= 0 ? (ptrdiff_t)T * U : U, 1, &rk, z, G, 1)) goto done;
+      if (hp && gemm_packed(m, hp, tp >= 0 ? (ptrdiff_t)T * H : U, 1, &rk, z, G, 1)) goto done;
       for (int b = b0; b < b0 + m; b++) {
         size_t row = (size_t)t * B + b;
         const float *cp = tp >= 0 ? cs + ((size_t)tp * B + b) * U : in->c0 ? in->c0 + (size_t)b * U : NULL;
-        cell_forward(U, gates + row * G, in->bias, cp, cs + row * U, tcs + row * U, h + ((size_t)b * T + t) * U);
+        cell_forward(U, gates + row * G, in->bias, cp, cs + row * U, h + ((size_t)b * T + t) * H);
       }
     }
   }
   int tl = seq_step_time(d, T - 1);
   for (int b = 0; b < B; b++) {
-    memcpy(h_last + (size_t)b * U, h + ((size_t)b * T + tl) * U, (size_t)U * sizeof(float));
+    memcpy(h_last + (size_t)b * U, h + ((size_t)b * T + tl) * H, (size_t)U * sizeof(float));
     memcpy(c_last + (size_t)b * U, cs + ((size_t)tl * B + b) * U, (size_t)U * sizeof(float));
   }
   status = 0;
@@ -125,9 +124,9 @@ done:
 static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cache, const float *h,
                   const float *dh, const float *dh_last, const float *dc_last,
                   float *dx, float *dkernel, float *drecurrent, float *dbias, float *dh0, float *dc0) {
-  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U;
+  int B = d->batch, T = d->time, I = d->input, U = d->units, G = 4 * U, H = d->h_stride;
   size_t BT = (size_t)B * T;
-  const float *gates = cache, *cs = cache + BT * G, *tcs = cs + BT * U;
+  const float *gates = cache, *cs = cache + BT * G;
   /* dGates of the step being walked and of the one walked before it (the later time step). */
   float *dz = aligned_floats((size_t)B * G), *dz_later = aligned_floats((size_t)B * G);
   float *dh_step = aligned_floats((size_t)SEQ_ROW_BLOCK * U);
@@ -148,7 +147,7 @@ static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cac
       int m = B - b0 < SEQ_ROW_BLOCK ? B - b0 : SEQ_ROW_BLOCK;
       for (int r = 0; r < m; r++) {
         float *dst = dh_step + (size_t)r * U;
-        memcpy(dst, dh + ((size_t)(b0 + r) * T + t) * U, (size_t)U * sizeof(float));
+        memcpy(dst, dh + ((size_t)(b0 + r) * T + t) * H, (size_t)U * sizeof(float));
         if (s == T - 1 && dh_last)
           for (int u = 0; u < U; u++) dst[u] += dh_last[(size_t)(b0 + r) * U + u];
       }
@@ -157,14 +156,14 @@ static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cac
         int b = b0 + r;
         size_t row = (size_t)t * B + b;
         const float *cp = tp >= 0 ? cs + ((size_t)tp * B + b) * U : in->c0 ? in->c0 + (size_t)b * U : NULL;
-        cell_backward(U, gates + row * G, tcs + row * U, cp, dh_step + (size_t)r * U, dc0 + (size_t)b * U, dz + (size_t)b * G);
+        cell_backward(U, gates + row * G, cs + row * U, cp, dh_step + (size_t)r * U, dc0 + (size_t)b * U, dz + (size_t)b * G);
       }
     }
     /* This step's share of the weight gradients, while its dGates are still in cache. */
     packed_b_fill(&dzp, B, G, dz, G, 1);
     if (gemm_packed(I, in->x + (size_t)t * I, 1, (ptrdiff_t)T * I, &dzp, dkernel, G, 1)) goto done;
-    const float *hp = tp >= 0 ? h + (size_t)tp * U : in->h0;
-    if (hp && gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * U : U, &dzp, drecurrent, G, 1)) goto done;
+    const float *hp = tp >= 0 ? h + (size_t)tp * H : in->h0;
+    if (hp && gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * H : U, &dzp, drecurrent, G, 1)) goto done;
     if (gemm_packed(B, dz, G, 1, &kt, dx + (size_t)t * I, (ptrdiff_t)T * I, 0)) goto done;
     add_column_sums(B, G, dz, dbias);
     float *swap = dz;

@@ -219,3 +219,67 @@ describe('FusedRecurrent layer', () => {
     assert.throws(() => l.apply(randomTensor([B, T, I], 1)), /needs_states.*expected 3 inputs/);
   });
 });
+
+// The native path on wasm keeps everything in the heap (models/recurrence/native-sequence.ts): the
+// saved cache and h are freed by the backward pass, nothing leaks, and the heap stops growing.
+describe('FusedRecurrent native path memory (wasm)', () => {
+  const kernels = loadNativeKernels();
+  const skip = kernels ? false : 'native recurrence kernels not built';
+  before(async () => {
+    await selectBackend('wasm');
+    process.env.TIDAL_RECURRENCE = 'native';
+  });
+
+  test('training and prediction free every tensor they make; the heap stops growing after the first batches', { skip }, () => {
+    const input = tf.input({ shape: [T, I] });
+    const a = new FusedRecurrent({ cell: 'lstm', units: H, direction: 'bidirectional', returnSequences: true, seed: 1 }).apply(input);
+    const b = new FusedRecurrent({ cell: 'gru', units: H, direction: 'bidirectional', merge: 'sum', returnSequences: true, seed: 2 }).apply(a);
+    const c = new FusedRecurrent({ cell: 'lstm', units: H, direction: 'reverse', seed: 3 }).apply(b) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(c) as tf.SymbolicTensor });
+    const x = randomTensor([B, T, I], 4);
+    const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    const step = () => tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, weights);
+      weights.forEach((w) => w.assign(tf.sub(w, tf.mul(grads[w.name], 1e-3))));
+    });
+    step();
+    step();
+    const tensors = tf.memory().numTensors;
+    const heapBytes = heap();
+    for (let i = 0; i < 4; i++) step();
+    assert.equal(tf.memory().numTensors, tensors, 'tensors left behind by training steps');
+    assert.equal(heap(), heapBytes, 'wasm heap grew after the second batch');
+    tf.tidy(() => {
+      model.predict(x);
+    });
+    assert.equal(tf.memory().numTensors, tensors, 'tensors left behind by a prediction');
+    x.dispose();
+  });
+
+  test('hStride: a direction writes h into every other row block of a shared buffer, same values', { skip }, () => {
+    const U = 8, G = 4 * U, stride = 2 * U;
+    const random = (n: number, seed: number) => randomTensor([n], seed, 0.5).dataSync() as Float32Array;
+    const args = {
+      batch: B, time: T, inputSize: I, units: U, reverse: true, x: random(B * T * I, 1), kernel: random(I * G, 2),
+      recurrentKernel: random(U * G, 3), bias: random(G, 4), h0: null, c0: null,
+    };
+    const dense = kernels!.lstmForward(args);
+    const shared = new Float32Array(B * T * stride);
+    const strided = kernels!.lstmForward({ ...args, hStride: stride, out: { h: shared.subarray(U, U + (B * T - 1) * stride + U) } });
+    for (let row = 0; row < B * T; row++) {
+      assert.deepEqual(shared.subarray(row * stride + U, row * stride + 2 * U), dense.h.subarray(row * U, (row + 1) * U), `row ${row}`);
+      assert.ok(shared.subarray(row * stride, row * stride + U).every((v) => v === 0), `row ${row}: the other half untouched`);
+    }
+    const dh = random(B * T * U, 5);
+    const dhShared = new Float32Array(B * T * stride);
+    for (let row = 0; row < B * T; row++) dhShared.set(dh.subarray(row * U, (row + 1) * U), row * stride + U);
+    const expected = kernels!.lstmBackward({ ...args, cache: dense.cache, h: dense.h, dh, dhLast: null, dcLast: null });
+    const actual = kernels!.lstmBackward({
+      ...args, hStride: stride, cache: strided.cache, h: strided.h,
+      dh: dhShared.subarray(U, U + (B * T - 1) * stride + U), dhLast: null, dcLast: null,
+    });
+    assert.deepEqual(actual, expected);
+    assert.throws(() => kernels!.lstmForward({ ...args, hStride: U - 1 }), /lstmForward: 'hStride' must be at least units/);
+  });
+});
