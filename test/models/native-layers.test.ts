@@ -14,7 +14,11 @@ import {
 import { selectBackend } from '../../models/backend.ts';
 import { addonStatus, loadAddon, nativeKernelPath } from '../../models/native/index.ts';
 
-interface Case { name: string; make: () => tf.layers.Layer; shape: [number, number, number] }
+interface Case {
+  name: string; make: () => tf.layers.Layer; shape: [number, number, number];
+  /** Added to the named weights after the random perturbation, e.g. to keep every relu unit active. */
+  shift?: Record<string, number>;
+}
 
 // Sizes straddle the GEMM tiles (6 x 16) and the AVX2 width (8); the conv cases cover 'same'
 // padding with even and odd widths, dilation, one tap, and a kernel wider than the sequence.
@@ -43,6 +47,14 @@ const CASES: Case[] = [
     make: () => transformerEncoderLayer({ heads: 4, keyDim: 4, ffnUnits: 20, activation: 'gelu', residualWeight: 0.7, seed: 10 }),
     shape: [2, 9, 12],
   },
+  {
+    // The fused native encoder op (relu, no dropout) with a residual weight; the FFN's bias keeps
+    // every relu unit far from its kink, so finite differences apply too.
+    name: 'TransformerEncoderLayer relu, residual weight 0.4, every relu unit active',
+    make: () => transformerEncoderLayer({ heads: 3, keyDim: 4, ffnUnits: 10, residualWeight: 0.4, seed: 14 }),
+    shape: [2, 12, 8],
+    shift: { ffn1_bias: 4 },
+  },
 ];
 
 const addon = loadAddon();
@@ -69,7 +81,9 @@ function randomTensor(shape: number[], seed: string, scale = 1): tf.Tensor {
 function buildLayer(c: Case): tf.layers.Layer {
   const layer = c.make();
   layer.apply(tf.zeros(c.shape));
-  layer.setWeights(layer.getWeights().map((w, i) => tf.add(w, randomTensor(w.shape, `${c.name} w${i}`, 0.3))));
+  const names = layer.weights.map((w) => w.originalName.split('/').pop()!);
+  layer.setWeights(layer.getWeights().map((w, i) =>
+    tf.add(tf.add(w, randomTensor(w.shape, `${c.name} w${i}`, 0.3)), c.shift?.[names[i]] ?? 0)));
   return layer;
 }
 
@@ -116,7 +130,7 @@ describe('native layer kernels equal the tf-ops layers (cpu backend)', { skip },
 });
 
 describe('on the wasm backend too (host copies in and out of the wasm heap)', { skip }, () => {
-  for (const c of [CASES[0], CASES[10], CASES[13]]) {
+  for (const c of [CASES[0], CASES[10], CASES[12], CASES[13], CASES[14]]) {
     test(c.name, async () => {
       await selectBackend('wasm');
       try {
@@ -137,7 +151,7 @@ describe('on the wasm backend too (host copies in and out of the wasm heap)', { 
 describe('native layer gradients match finite differences', { skip }, () => {
   // float32 central differences: step 1e-2 keeps rounding near 1e-5 of the loss; a few entries a
   // tensor. Smooth activations only: a relu kink inside the step would make the quotient wrong.
-  for (const c of [CASES[1], CASES[2], CASES[7], CASES[8], CASES[9], CASES[10], CASES[13]]) {
+  for (const c of [CASES[1], CASES[2], CASES[7], CASES[8], CASES[9], CASES[10], CASES[13], CASES[14]]) {
     test(c.name, async () => {
       await tf.setBackend('cpu');
       const layer = buildLayer(c);
