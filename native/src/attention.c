@@ -87,8 +87,9 @@ done:
 }
 
 /*
- * Heads of key_dim <= SMALL_HEAD_DIM take a direct path forward, and up to 8 backward. At key_dim 8 a GEMM call per product
- * spends more on packing B and on 6 x 16 tiles with k = 8 than on the arithmetic (measured: the
+ * With AVX2, heads of key_dim <= SMALL_HEAD_DIM take a direct path forward, and up to 8 backward.
+ * At key_dim 8 a GEMM call per product spends more on packing B and on 6 x 16 tiles with k = 8
+ * than on the arithmetic (measured: the
  * two cores of the small lstm-cnn-transformer took 3.2 ms a call at 2 heads x 8, T 80), so per
  * (sequence, head) the operands are copied once into layouts made for these shapes and every
  * product is a register-blocked loop over them:
@@ -96,8 +97,11 @@ done:
  *   mix_rows: O[r, :] = sum_k M[r, k] B[k, :], B the time rows of V, K, Q or dC padded to 8 or 16
  *             lanes, M read through strides (P, dS, or their transposes).
  * Each output element is one chain of multiply-adds in a fixed order, the same in a block and in
- * a tail, so equal inputs give equal bits.
+ * a tail, so equal inputs give equal bits. The plain C build keeps the GEMM path: with its own
+ * 4 x 8 tile it ran these shapes faster than plain C loops (bench:kernels, attention 4 x 16
+ * forward 4.9 against 2.8 GFLOP/s).
  */
+#ifdef VM_AVX2
 enum { SMALL_HEAD_DIM = 16 };
 
 /* dst[e * tp + j] = src[j * ld + e] for j < t, zeros for t <= j < tp. */
@@ -118,7 +122,6 @@ static void pack_rows(const float *src, ptrdiff_t ld, int t, int e_dim, int ep, 
   }
 }
 
-#ifdef VM_AVX2
 /* The first n lanes of v to dst. */
 static inline void store_lanes(float *dst, __m256 v, int n) {
   if (n == 8) {
@@ -276,48 +279,6 @@ static void softmax_backward_row(const float *p, const float *dp, int n, float s
   }
   for (; j < n; j++) ds[j] = p[j] * (dp[j] - dot) * scale;
 }
-#else
-static void scores(const float *a, ptrdiff_t lda, const float *bt, int t, int tp, int e_dim, float *s) {
-  for (int i = 0; i < t; i++) {
-    float *si = s + (size_t)i * tp;
-    for (int j = 0; j < tp; j++) si[j] = 0.0f;
-    for (int e = 0; e < e_dim; e++) {
-      float x = a[(size_t)i * lda + e];
-      const float *b = bt + (size_t)e * tp;
-      for (int j = 0; j < tp; j++) si[j] += x * b[j];
-    }
-  }
-}
-
-static void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, int inner, const float *b, int ep,
-                     float *out, ptrdiff_t ldo, int e_dim) {
-  for (int r = 0; r < rows; r++) {
-    float acc[SMALL_HEAD_DIM] = {0};
-    for (int k = 0; k < inner; k++) {
-      float x = m[(size_t)r * rs + (size_t)k * cs];
-      const float *bk = b + (size_t)k * ep;
-      for (int e = 0; e < ep; e++) acc[e] += x * bk[e];
-    }
-    memcpy(out + (size_t)r * ldo, acc, (size_t)e_dim * sizeof(float));
-  }
-}
-
-static void softmax_scaled(const float *s, int n, float scale, float *p) {
-  float max = -INFINITY, sum = 0.0f;
-  for (int j = 0; j < n; j++) max = s[j] * scale > max ? s[j] * scale : max;
-  for (int j = 0; j < n; j++) {
-    p[j] = vm_exp(s[j] * scale - max);
-    sum += p[j];
-  }
-  for (int j = 0; j < n; j++) p[j] *= 1.0f / sum;
-}
-
-static void softmax_backward_row(const float *p, const float *dp, int n, float scale, float *ds) {
-  float dot = 0.0f;
-  for (int j = 0; j < n; j++) dot += p[j] * dp[j];
-  for (int j = 0; j < n; j++) ds[j] = p[j] * (dp[j] - dot) * scale;
-}
-#endif
 
 static int attention_forward_small(const AttentionDims *d, const float *qkv, float *context, float *probs) {
   int T = d->time, H = d->heads, E = d->key_dim, HK = H * E, ld = 3 * HK;
@@ -372,14 +333,20 @@ static int attention_backward_small(const AttentionDims *d, const float *qkv, co
   return 0;
 }
 
+#endif
+
 static int attention_forward(const AttentionDims *d, const float *qkv, float *context, float *probs) {
+#ifdef VM_AVX2
   if (d->key_dim <= SMALL_HEAD_DIM) return attention_forward_small(d, qkv, context, probs);
+#endif
   return attention_forward_gemm(d, qkv, context, probs);
 }
 
 static int attention_backward(const AttentionDims *d, const float *qkv, const float *probs,
                               const float *dcontext, float *dqkv) {
   /* Above 8 lanes the GEMM's packed 6 x 16 tiles win the backward's four products (measured at 12 and 16). */
+#ifdef VM_AVX2
   if (d->key_dim <= 8) return attention_backward_small(d, qkv, probs, dcontext, dqkv);
+#endif
   return attention_backward_gemm(d, qkv, probs, dcontext, dqkv);
 }
