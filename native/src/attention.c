@@ -89,10 +89,9 @@ done:
 /*
  * With AVX2, heads of key_dim <= SMALL_HEAD_DIM take a direct path forward, and up to 8 backward.
  * At key_dim 8 a GEMM call per product spends more on packing B and on 6 x 16 tiles with k = 8
- * than on the arithmetic (measured: the
- * two cores of the small lstm-cnn-transformer took 3.2 ms a call at 2 heads x 8, T 80), so per
- * (sequence, head) the operands are copied once into layouts made for these shapes and every
- * product is a register-blocked loop over them:
+ * than on the arithmetic (measured: the two cores of the small lstm-cnn-transformer took 3.2 ms
+ * a call at 2 heads x 8, T 80), so per (sequence, head) the operands are copied once into
+ * layouts made for these shapes and every product is a register-blocked loop over them:
  *   scores:   S[i, j] = sum_e A[i, e] Bt[e, j], Bt the key_dim rows of K^T (or V^T) padded to Tp;
  *   mix_rows: O[r, :] = sum_k M[r, k] B[k, :], B the time rows of V, K, Q or dC padded to 8 or 16
  *             lanes, M read through strides (P, dS, or their transposes).
