@@ -235,31 +235,53 @@ static void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, int i
   }
 }
 
-/* p[j] = softmax(scale * s)[j] over j < n. */
-static void softmax_scaled(const float *s, int n, float scale, float *p) {
-  __m256 vscale = _mm256_set1_ps(scale), vmax = _mm256_set1_ps(-INFINITY);
-  int j = 0;
-  for (; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_mul_ps(_mm256_loadu_ps(s + j), vscale));
-  float lanes[8], max = -INFINITY, sum = 0.0f;
-  _mm256_storeu_ps(lanes, vmax);
-  for (int l = 0; l < 8; l++) max = lanes[l] > max ? lanes[l] : max;
-  for (; j < n; j++) max = s[j] * scale > max ? s[j] * scale : max;
-  vmax = _mm256_set1_ps(max);
-  __m256 vsum = _mm256_setzero_ps();
-  for (j = 0; j + 8 <= n; j += 8) {
-    __m256 e = vm_exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(s + j), vscale), vmax));
-    _mm256_storeu_ps(p + j, e);
-    vsum = _mm256_add_ps(vsum, e);
+/*
+ * p[i * n + j] = softmax(scale * s[i * ld + :n])[j] for rows i < n, the exps of a whole row block
+ * in one loop: many independent exp chains in flight instead of one row's.
+ */
+static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
+  enum { BLOCK = 8 };
+  float max[BLOCK], sum[BLOCK];
+  __m256 vscale = _mm256_set1_ps(scale);
+  int full = n / 8 * 8;
+  for (int i0 = 0; i0 < n; i0 += BLOCK) {
+    int rows = n - i0 < BLOCK ? n - i0 : BLOCK;
+    for (int r = 0; r < rows; r++) {
+      const float *sr = s + (size_t)(i0 + r) * ld;
+      __m256 vmax = _mm256_set1_ps(-INFINITY);
+      for (int j = 0; j < full; j += 8) vmax = _mm256_max_ps(vmax, _mm256_mul_ps(_mm256_loadu_ps(sr + j), vscale));
+      float lanes[8], m = -INFINITY;
+      _mm256_storeu_ps(lanes, vmax);
+      for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+      for (int j = full; j < n; j++) m = sr[j] * scale > m ? sr[j] * scale : m;
+      max[r] = m;
+    }
+    for (int r = 0; r < rows; r++) {
+      const float *sr = s + (size_t)(i0 + r) * ld;
+      float *pr = p + (size_t)(i0 + r) * n;
+      __m256 vmax = _mm256_set1_ps(max[r]), vsum = _mm256_setzero_ps();
+      for (int j = 0; j < full; j += 8) {
+        __m256 e = vm_exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(sr + j), vscale), vmax));
+        _mm256_storeu_ps(pr + j, e);
+        vsum = _mm256_add_ps(vsum, e);
+      }
+      float lanes[8], total = 0.0f;
+      _mm256_storeu_ps(lanes, vsum);
+      for (int l = 0; l < 8; l++) total += lanes[l];
+      for (int j = full; j < n; j++) {
+        pr[j] = vm_exp(sr[j] * scale - max[r]);
+        total += pr[j];
+      }
+      sum[r] = total;
+    }
+    for (int r = 0; r < rows; r++) {
+      float *pr = p + (size_t)(i0 + r) * n;
+      __m256 vinv = _mm256_set1_ps(1.0f / sum[r]);
+      int j = 0;
+      for (; j < full; j += 8) _mm256_storeu_ps(pr + j, _mm256_mul_ps(_mm256_loadu_ps(pr + j), vinv));
+      for (; j < n; j++) pr[j] *= 1.0f / sum[r];
+    }
   }
-  _mm256_storeu_ps(lanes, vsum);
-  for (int l = 0; l < 8; l++) sum += lanes[l];
-  for (; j < n; j++) {
-    p[j] = vm_exp(s[j] * scale - max);
-    sum += p[j];
-  }
-  __m256 vinv = _mm256_set1_ps(1.0f / sum);
-  for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(p + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), vinv));
-  for (; j < n; j++) p[j] *= 1.0f / sum;
 }
 
 /* ds[j] = scale * p[j] (dp[j] - sum_k p[k] dp[k]) over j < n: the softmax's backward, scaled. */
@@ -293,7 +315,7 @@ static int attention_forward_small(const AttentionDims *d, const float *qkv, flo
       pack_transposed(k, ld, T, tp, E, kt);
       pack_rows(v, ld, T, E, ep, vp);
       scores(q, ld, kt, T, tp, E, s);
-      for (int i = 0; i < T; i++) softmax_scaled(s + (size_t)i * tp, T, scale, p + (size_t)i * T);
+      softmax_rows(s, tp, T, scale, p);
       mix_rows(p, T, 1, T, T, vp, ep, context + (size_t)b * T * HK + (size_t)h * E, HK, E);
     }
   }
