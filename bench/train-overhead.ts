@@ -5,15 +5,18 @@
  * per prediction batch, the models' batches interleaved round by round in one process so that
  * each sees the same machine load.
  *
- *   node --import tsx bench/train-overhead.ts [--models bilstm,lstm-cnn-transformer] [--rounds 30]
+ *   node --import tsx bench/train-overhead.ts [--models bilstm,lstm-cnn-transformer] [--rounds 30] [--kernels]
  *
  * Same step as bench/train.ts (the pipeline's Adam, MAE); random inputs of the `public` feature
  * width. TIDAL_LAYER_KERNELS=ops|native and TIDAL_RECURRENCE pick the paths as everywhere.
+ * --kernels also splits each model's training batch by native kernel (CPU ms a batch in each
+ * addon function, the rest being tfjs and JavaScript); the timing around every call adds a few µs.
  */
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../models/backend.ts';
-import { nativeKernelPath } from '../models/native/index.ts';
+import { NATIVE_ADDON_PATH, nativeKernelPath } from '../models/native/index.ts';
 import { getModel } from '../models/registry.ts';
 import { AdamOptimizer } from '../models/training/index.ts';
 
@@ -26,10 +29,37 @@ const { values } = parseArgs({
   options: {
     models: { type: 'string', default: 'bilstm,lstm-cnn-transformer' },
     rounds: { type: 'string', default: '30' },
+    kernels: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
+
+/** CPU µs in each addon function while `current` names a model; null: not timing. */
+const kernelUs = new Map<string, Map<string, number>>();
+let current: string | null = null;
+if (values.kernels) {
+  // The addon's exports are read-only: time a copy of them, which models/native/addon.ts then loads.
+  const require = createRequire(import.meta.url);
+  const addon = require(NATIVE_ADDON_PATH) as Record<string, unknown>;
+  const timed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(addon)) {
+    if (typeof value !== 'function') {
+      timed[name] = value;
+      continue;
+    }
+    timed[name] = (...args: unknown[]) => {
+      if (current === null) return value(...args);
+      const start = process.cpuUsage();
+      const result = value(...args);
+      const used = process.cpuUsage(start);
+      const byKernel = kernelUs.get(current)!;
+      byKernel.set(name, (byKernel.get(name) ?? 0) + used.user + used.system);
+      return result;
+    };
+  }
+  require.cache[NATIVE_ADDON_PATH]!.exports = timed;
+}
 await selectBackend('wasm');
 console.log(`bench train-overhead  ${new Date().toISOString()}  wasm, batch ${BATCH}, native: ${nativeKernelPath()}, ${rounds} rounds`);
 
@@ -66,11 +96,23 @@ for (const r of runs) {
   const top = [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`).join(', ');
   console.log(`${r.name}: ${kernels.length} tf kernels a training batch (${top})`);
 }
+for (const r of runs) kernelUs.set(r.name, new Map());
 for (let i = 0; i < rounds; i++) {
   for (const r of runs) {
+    current = r.name;
     r.trainUs += cpuUs(r.train);
+    current = null;
     r.predictUs += cpuUs(r.predict);
   }
 }
 console.log('\n| model | CPU ms a training batch | CPU ms a prediction batch |\n|---|---|---|');
 for (const r of runs) console.log(`| ${r.name} | ${(r.trainUs / 1000 / rounds).toFixed(1)} | ${(r.predictUs / 1000 / rounds).toFixed(1)} |`);
+if (values.kernels) {
+  for (const r of runs) {
+    const byKernel = [...kernelUs.get(r.name)!].sort((a, b) => b[1] - a[1]);
+    if (byKernel.length === 0) throw new Error('--kernels: no addon call was timed (the addon loaded before the wrapper?)');
+    const native = byKernel.reduce((sum, [, us]) => sum + us, 0);
+    const parts = byKernel.map(([name, us]) => `${name} ${(us / 1000 / rounds).toFixed(2)}`).join(', ');
+    console.log(`${r.name}: native ${(native / 1000 / rounds).toFixed(1)} of ${(r.trainUs / 1000 / rounds).toFixed(1)} CPU ms a training batch (${parts})`);
+  }
+}

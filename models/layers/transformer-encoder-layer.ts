@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
 import { activate } from './activation.ts';
-import { layerKernels, layerNormalize, linear } from '../native/index.ts';
+import { layerKernels, layerNormalize, linear, transformerEncoderNative } from '../native/index.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
 import { normalizeLastAxis } from './layer-norm.ts';
@@ -101,16 +101,25 @@ export class TransformerEncoderLayer extends tf.layers.Layer {
       const dropout = kwargs['training'] === true && this.dropout > 0
         ? { rate: this.dropout, seed: deriveSeed(this.seed, 'dropout', this.dropoutCalls++) }
         : undefined;
-      const attended = selfAttention(x, readAttentionWeights(this.attention), this.heads, this.keyDim, dropout);
       const kernels = layerKernels();
+      if (kernels && !dropout && this.activation === 'relu') {
+        // The whole layer as one native op: one tape node, no tf ops between the kernels.
+        return transformerEncoderNative(kernels, x, {
+          ...readAttentionWeights(this.attention),
+          norm1Gamma: this.norm1Gamma.read(), norm1Beta: this.norm1Beta.read(),
+          ffnKernel1: this.ffnKernel1.read(), ffnBias1: this.ffnBias1.read(),
+          ffnKernel2: this.ffnKernel2.read(), ffnBias2: this.ffnBias2.read(),
+          norm2Gamma: this.norm2Gamma.read(), norm2Beta: this.norm2Beta.read(),
+        }, { heads: this.heads, keyDim: this.keyDim, residualWeight: this.residualWeight, epsilon: this.epsilon });
+      }
+      const attended = selfAttention(x, readAttentionWeights(this.attention), this.heads, this.keyDim, dropout);
       if (kernels) {
-        // The residual sums ride inside the native LayerNorm; relu inside the first FFN product.
+        // gelu or dropout: per-sublayer native ops, the residual sums inside the native LayerNorm.
         const norm = (skip: tf.Tensor, sub: tf.Tensor, gamma: tf.LayerVariable, beta: tf.LayerVariable) =>
           layerNormalize(kernels, skip, sub, this.residualWeight, gamma.read(), beta.read(), this.epsilon);
         const h = norm(x, attended, this.norm1Gamma, this.norm1Beta);
-        const relu = this.activation === 'relu';
-        const pre = linear(kernels, h, this.ffnKernel1.read() as tf.Tensor2D, this.ffnBias1.read() as tf.Tensor1D, relu);
-        const hidden = relu ? pre : activate(pre, this.activation);
+        const pre = linear(kernels, h, this.ffnKernel1.read() as tf.Tensor2D, this.ffnBias1.read() as tf.Tensor1D, false);
+        const hidden = activate(pre, this.activation);
         const ffn = linear(kernels, hidden, this.ffnKernel2.read() as tf.Tensor2D, this.ffnBias2.read() as tf.Tensor1D, false);
         return norm(h, ffn, this.norm2Gamma, this.norm2Beta);
       }

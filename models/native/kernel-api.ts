@@ -48,7 +48,8 @@ export interface LayerNormForwardArgs extends KernelOut<{ y: Float32Array }> {
   gamma: Float32Array; beta: Float32Array;
 }
 export interface LayerNormForwardResult { y: Float32Array; stats: Float32Array }
-export interface LayerNormBackwardArgs extends Omit<LayerNormForwardArgs, 'out'>, KernelOut<LayerNormBackwardResult> {
+/** beta does not enter the backward pass. */
+export interface LayerNormBackwardArgs extends Omit<LayerNormForwardArgs, 'out' | 'beta'>, KernelOut<LayerNormBackwardResult> {
   stats: Float32Array; dy: Float32Array;
 }
 export interface LayerNormBackwardResult {

@@ -69,6 +69,35 @@ export function kernelOutputs<N extends string>(shapes: Record<N, number[]>): Ou
   return { out, tensor: (name) => tensors.get(name)! };
 }
 
+/**
+ * One float32 tensor of `size` values for a kernel to write: on wasm allocated in the heap (call
+ * before taking any hostView, as kernelOutputs), elsewhere a host array the tensor then wraps
+ * (the cpu backend keeps the array itself). Its values are whatever the kernel writes.
+ */
+export function scratchTensor(shape: number[]): tf.Tensor {
+  const backend = wasmBackend();
+  if (backend) return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
+  return tf.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, 'float32');
+}
+
+/**
+ * What a gradient function needs of its inputs, kept without a copy where that is safe. customGrad's
+ * save clones each tensor (a tf kernel dispatch each, a dozen µs at these sizes); a tf.Variable
+ * needs none: it outlives the backward pass, which runs before any optimizer writes it. Call
+ * `save` with the result's `toSave`, then `restore(saved)` in the gradient function gives the
+ * tensors back in their original order.
+ */
+export function keepForGradient(tensors: tf.Tensor[]): { toSave: tf.Tensor[]; restore(saved: tf.Tensor[]): tf.Tensor[] } {
+  const held = tensors.map((t) => (t instanceof tf.Variable ? t : null));
+  return {
+    toSave: tensors.filter((_, i) => !held[i]),
+    restore(saved) {
+      let next = 0;
+      return held.map((t) => t ?? saved[next++]);
+    },
+  };
+}
+
 /** The convolution kernel's dimensions (kernel-api.ts ConvForwardArgs) without the arrays. */
 type ConvDims = Omit<ConvForwardArgs, 'x' | 'kernel' | 'bias' | 'out'>;
 
@@ -163,19 +192,20 @@ export function layerNormalize(
   const run = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as Save;
     const [xIn, gIn, bIn, rIn] = args as tf.Tensor[];
-    save(residual ? [xIn, gIn, bIn, rIn] : [xIn, gIn, bIn]);
+    // beta does not enter the backward pass.
+    const kept = keepForGradient(residual ? [xIn, gIn, rIn] : [xIn, gIn]);
+    save(kept.toSave);
     const fwd = kernelOutputs({ y: x.shape });
     const res = k.layerNormForward({
       ...dims, x: hostView(xIn), residual: rIn ? hostView(rIn) : null, gamma: hostView(gIn), beta: hostView(bIn), out: fwd.out,
     });
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, gs, bs, rs] = saved;
+      const [xs, gs, rs] = kept.restore(saved);
       const shapes: Record<string, number[]> = { dx: x.shape, dGamma: [width], dBeta: [width] };
       if (residual) shapes.dResidual = x.shape;
       const bwd = kernelOutputs(shapes);
       const g = k.layerNormBackward({
-        ...dims, x: hostView(xs), residual: rs ? hostView(rs) : null, gamma: hostView(gs), beta: hostView(bs),
-        stats: res.stats, dy: hostView(dy), out: bwd.out,
+        ...dims, x: hostView(xs), residual: rs ? hostView(rs) : null, gamma: hostView(gs), stats: res.stats, dy: hostView(dy), out: bwd.out,
       });
       const grads = [bwd.tensor('dx', g.dx), bwd.tensor('dGamma', g.dGamma), bwd.tensor('dBeta', g.dBeta)];
       if (residual) grads.push(bwd.tensor('dResidual', g.dResidual!));

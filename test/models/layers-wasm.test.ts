@@ -30,6 +30,12 @@ const LAYERS: { name: string; make: () => tf.layers.Layer; outputFeatures: numbe
     make: () => transformerEncoderLayer({ heads: 3, keyDim: 2, ffnUnits: 8, activation: 'gelu', residualWeight: 0.7, seed: 5 }),
     outputFeatures: 6,
   },
+  {
+    // relu and no dropout: the whole layer is one native op (models/native/transformer-encoder-op.ts).
+    name: 'TransformerEncoderLayer relu',
+    make: () => transformerEncoderLayer({ heads: 2, keyDim: 4, ffnUnits: 8, seed: 6 }),
+    outputFeatures: 6,
+  },
 ];
 
 before(async () => {

@@ -14,7 +14,11 @@ import {
 import { selectBackend } from '../../models/backend.ts';
 import { addonStatus, loadAddon, nativeKernelPath } from '../../models/native/index.ts';
 
-interface Case { name: string; make: () => tf.layers.Layer; shape: [number, number, number] }
+interface Case {
+  name: string; make: () => tf.layers.Layer; shape: [number, number, number];
+  /** Added to the named weights after the random perturbation, e.g. to keep every relu unit active. */
+  shift?: Record<string, number>;
+}
 
 // Sizes straddle the GEMM tiles (6 x 16) and the AVX2 width (8); the conv cases cover 'same'
 // padding with even and odd widths, dilation, one tap, and a kernel wider than the sequence.
@@ -28,6 +32,11 @@ const CASES: Case[] = [
   { name: 'Dense selu', make: () => dense({ units: 5, activation: 'selu', seed: 7 }), shape: [2, 4, 19] },
   { name: 'LayerNorm', make: () => layerNorm({ epsilon: 1e-3 }), shape: [3, 6, 20] },
   { name: 'MultiHeadAttention 3 x 5', make: () => multiHeadAttention({ heads: 3, keyDim: 5, seed: 8 }), shape: [2, 13, 7] },
+  // Key widths 8 < 12 <= 16 take the small-head path's two-vector rows, 17 the GEMM path; 37 and
+  // 40 steps cover its 32-column score blocks, their 8-column tails and the odd last row.
+  { name: 'MultiHeadAttention 2 x 12, 37 steps', make: () => multiHeadAttention({ heads: 2, keyDim: 12, seed: 11 }), shape: [2, 37, 6] },
+  { name: 'MultiHeadAttention 1 x 16, 40 steps', make: () => multiHeadAttention({ heads: 1, keyDim: 16, seed: 12 }), shape: [1, 40, 9] },
+  { name: 'MultiHeadAttention 2 x 17 (GEMM path)', make: () => multiHeadAttention({ heads: 2, keyDim: 17, seed: 13 }), shape: [2, 11, 5] },
   {
     name: 'TransformerEncoderLayer relu',
     make: () => transformerEncoderLayer({ heads: 2, keyDim: 8, ffnUnits: 24, seed: 9 }),
@@ -37,6 +46,14 @@ const CASES: Case[] = [
     name: 'TransformerEncoderLayer gelu, residual weight 0.7',
     make: () => transformerEncoderLayer({ heads: 4, keyDim: 4, ffnUnits: 20, activation: 'gelu', residualWeight: 0.7, seed: 10 }),
     shape: [2, 9, 12],
+  },
+  {
+    // The fused native encoder op (relu, no dropout) with a residual weight; the FFN's bias keeps
+    // every relu unit far from its kink, so finite differences apply too.
+    name: 'TransformerEncoderLayer relu, residual weight 0.4, every relu unit active',
+    make: () => transformerEncoderLayer({ heads: 3, keyDim: 4, ffnUnits: 10, residualWeight: 0.4, seed: 14 }),
+    shape: [2, 12, 8],
+    shift: { ffn1_bias: 4 },
   },
 ];
 
@@ -64,7 +81,9 @@ function randomTensor(shape: number[], seed: string, scale = 1): tf.Tensor {
 function buildLayer(c: Case): tf.layers.Layer {
   const layer = c.make();
   layer.apply(tf.zeros(c.shape));
-  layer.setWeights(layer.getWeights().map((w, i) => tf.add(w, randomTensor(w.shape, `${c.name} w${i}`, 0.3))));
+  const names = layer.weights.map((w) => w.originalName.split('/').pop()!);
+  layer.setWeights(layer.getWeights().map((w, i) =>
+    tf.add(tf.add(w, randomTensor(w.shape, `${c.name} w${i}`, 0.3)), c.shift?.[names[i]] ?? 0)));
   return layer;
 }
 
@@ -111,7 +130,7 @@ describe('native layer kernels equal the tf-ops layers (cpu backend)', { skip },
 });
 
 describe('on the wasm backend too (host copies in and out of the wasm heap)', { skip }, () => {
-  for (const c of [CASES[0], CASES[10]]) {
+  for (const c of [CASES[0], CASES[10], CASES[12], CASES[13], CASES[14]]) {
     test(c.name, async () => {
       await selectBackend('wasm');
       try {
@@ -132,7 +151,7 @@ describe('on the wasm backend too (host copies in and out of the wasm heap)', { 
 describe('native layer gradients match finite differences', { skip }, () => {
   // float32 central differences: step 1e-2 keeps rounding near 1e-5 of the loss; a few entries a
   // tensor. Smooth activations only: a relu kink inside the step would make the quotient wrong.
-  for (const c of [CASES[1], CASES[2], CASES[7], CASES[8], CASES[10]]) {
+  for (const c of [CASES[1], CASES[2], CASES[7], CASES[8], CASES[9], CASES[10], CASES[13], CASES[14]]) {
     test(c.name, async () => {
       await tf.setBackend('cpu');
       const layer = buildLayer(c);
@@ -179,6 +198,7 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
     const out = [];
     for (const layer of [conv1dIm2col({ filters: 19, kernelSize: 5, activation: 'relu', seed: 1 }),
                          transformerEncoderLayer({ heads: 2, keyDim: 8, ffnUnits: 24, seed: 2 }),
+                         transformerEncoderLayer({ heads: 1, keyDim: 16, ffnUnits: 8, seed: 6 }),
                          recurrent({ cell: 'lstm', units: 20, returnSequences: true, direction: 'bidirectional', seed: 3 }),
                          recurrent({ cell: 'gru', units: 9, returnSequences: true, direction: 'forward', seed: 4 })]) {
       const x = tf.randomNormal([3, 23, 16], 0, 1, 'float32', 4);
@@ -205,6 +225,27 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
     assert.equal(auto.path, nativeKernelPath());
     assert.equal(auto.out.length, generic.out.length);
     auto.out.forEach((a, i) => assertClose(Float32Array.from(generic.out[i]), Float32Array.from(a), 1e-5, `array ${i}`));
+  });
+
+  test('same inputs give the same bits call after call (attention, LayerNorm; released scratch between)', () => {
+    const rng = createRng(5, 'bits');
+    const values = (n: number) => Float32Array.from({ length: n }, () => 2 * rng() - 1);
+    const [batch, time, heads, keyDim, width] = [3, 21, 2, 12, 24];
+    const att = { batch, time, heads, keyDim, qkv: values(batch * time * 3 * heads * keyDim) };
+    const dContext = values(batch * time * heads * keyDim);
+    const ln = { rows: batch * time, width, epsilon: 1e-5, x: values(batch * time * width), residual: values(batch * time * width),
+      skipWeight: null, gamma: values(width), beta: values(width) };
+    const dy = values(batch * time * width);
+    const once = () => {
+      const f = addon!.attentionForward(att);
+      const g = addon!.attentionBackward({ ...att, probs: f.probs, dContext });
+      const l = addon!.layerNormForward(ln);
+      const lg = addon!.layerNormBackward({ ...ln, stats: l.stats, dy });
+      return [f.context, f.probs, g.dQkv, l.y, lg.dx, lg.dResidual!, lg.dGamma, lg.dBeta].map((a) => Buffer.from(a.buffer));
+    };
+    const first = once();
+    addon!.release();
+    once().forEach((bytes, i) => assert.ok(bytes.equals(first[i]), `array ${i} differs between calls`));
   });
 
   test('an unknown TIDAL_NATIVE_ISA leaves the addon unloaded and says why', () => {
