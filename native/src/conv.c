@@ -1,10 +1,11 @@
 /*
- * Convolution along time as im2col + GEMM, a block of rows at a time: the block's shifted copies
- * (columns [rows, taps * channels]) stay in cache between being built and multiplied, and the
- * kernel is packed once per call. Backward reuses the scheme: dKernel += columns^T dz,
- * dColumns = dz kernel^T scattered back onto dx (col2im), dBias = column sums of dz; relu's mask
- * comes from the forward output (y > 0 exactly where the pre-activation was).
- * One tap at offset 0 needs no columns: the rows of x are multiplied in place.
+ * Convolution along time without im2col. Forward, each MR-row tile of y is one row_kernel call
+ * that reads its taps' shifted rows of x in place (a pointer per row and tap, a zero row outside
+ * the sequence), with the bias as the accumulators' start and relu at the store. dx is the same
+ * kernel run on dz with the offsets negated and each tap's kernel transposed, so it needs no
+ * columns and no scatter. dKernel = columns^T dz is a packed GEMM over all rows whose A panels
+ * are packed straight from the shifted rows of x; dBias = column sums of dz. relu's mask comes
+ * from the forward output (y > 0 exactly where the pre-activation was).
  */
 #include "gemm.h"
 #include "recurrence.h"
@@ -12,116 +13,175 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CONV_BLOCK_ROWS = 480 };
+/* dz (dy masked by relu) for the whole call, kept between calls; freed by conv_release. */
+static _Thread_local float *conv_dz;
+static _Thread_local size_t conv_dz_capacity;
 
-static int conv_direct(const ConvDims *d) { return d->taps == 1 && d->offsets[0] == 0; }
-
-/* Rows r0 .. r0+m-1 of the flattened [batch * time] axis: block j of row (b, t) is x[b, t + o_j]. */
-static void conv_columns(const ConvDims *d, const float *x, size_t r0, int m, float *cols) {
-  int T = d->time, C = d->channels, K = d->taps;
-  size_t width = (size_t)K * C;
-  for (int i = 0; i < m; i++) {
-    size_t r = r0 + i, b = r / T;
-    int t = (int)(r % T);
-    float *dst = cols + i * width;
-    for (int j = 0; j < K; j++) {
-      long s = (long)t + d->offsets[j];
-      if (s >= 0 && s < T) memcpy(dst + (size_t)j * C, x + (b * T + s) * C, (size_t)C * sizeof(float));
-      else memset(dst + (size_t)j * C, 0, (size_t)C * sizeof(float));
-    }
-  }
+static void conv_release(void) {
+  free(conv_dz);
+  conv_dz = NULL;
+  conv_dz_capacity = 0;
 }
 
-/* The adjoint of conv_columns: adds each block of dcols back onto the row of x it was read from. */
-static void conv_scatter(const ConvDims *d, const float *dcols, size_t r0, int m, float *dx) {
-  int T = d->time, C = d->channels, K = d->taps;
-  size_t width = (size_t)K * C;
-  for (int i = 0; i < m; i++) {
-    size_t r = r0 + i, b = r / T;
-    int t = (int)(r % T);
-    const float *src = dcols + i * width;
-    for (int j = 0; j < K; j++) {
-      long s = (long)t + d->offsets[j];
-      if (s < 0 || s >= T) continue;
-      float *dst = dx + (b * T + s) * C;
-      const float *g = src + (size_t)j * C;
-      for (int c = 0; c < C; c++) dst[c] += g[c];
-    }
-  }
+/* Row r of x shifted by `offset` within its sequence, or the zero row outside it. */
+static const float *shifted_row(const float *x, size_t r, int time, int width, long offset, const float *zeros) {
+  long t = (long)(r % (size_t)time) + offset;
+  return t >= 0 && t < time ? x + (r + (size_t)(t - (long)(r % (size_t)time))) * width : zeros;
 }
 
-static void bias_activation(int m, int n, const float *bias, int relu, float *y) {
-  for (int i = 0; i < m; i++) {
-    float *row = y + (size_t)i * n;
-    if (relu)
-      for (int j = 0; j < n; j++) {
-        float v = row[j] + bias[j];
-        row[j] = v > 0.0f ? v : 0.0f;
+/*
+ * out[r] = act(start + sum_j in[r + sign * offsets[j]] w_j) for r < batch * time, where in has
+ * `depth` floats a row, out `n`, w is packed by pack_b_taps and start is panels(n) * NR floats
+ * (or NULL). rows: taps * MR pointers of scratch; zeros: depth zero floats.
+ */
+static void conv_rows(int batch, int time, int depth, int n, int taps, const int *offsets, int sign,
+                      const float *in, const float *w, const float *start, int relu, float *out,
+                      const float **rows, const float *zeros) {
+  size_t total = (size_t)batch * time;
+  size_t panel = (size_t)taps * depth * NR;
+  float tile[MR * NR];
+  for (size_t r0 = 0; r0 < total; r0 += MR) {
+    int mr = total - r0 < MR ? (int)(total - r0) : MR;
+    for (int j = 0; j < taps; j++)
+      for (int i = 0; i < MR; i++)
+        rows[j * MR + i] = i < mr ? shifted_row(in, r0 + i, time, depth, (long)sign * offsets[j], zeros) : zeros;
+    for (int jp = 0; jp < panels(n); jp++) {
+      int nr = n - jp * NR < NR ? n - jp * NR : NR;
+      const float *s = start ? start + jp * NR : NULL;
+      float *dst = out + r0 * n + jp * NR;
+      if (mr == MR && nr == NR) {
+        row_kernel(taps, depth, rows, w + jp * panel, s, relu, dst, n);
+      } else {
+        row_kernel(taps, depth, rows, w + jp * panel, s, relu, tile, NR);
+        for (int i = 0; i < mr; i++) memcpy(dst + (size_t)i * n, tile + i * NR, (size_t)nr * sizeof(float));
       }
-    else
-      for (int j = 0; j < n; j++) row[j] += bias[j];
+    }
   }
+}
+
+/*
+ * NR-wide panels of B = the columns over rows k0 .. k0+kc-1 (column i is channel i % C of tap
+ * i / C); src[j * KC + p]: row k0+p of x shifted by tap j (or zeros). Each panel is copied a
+ * contiguous run of channels at a time; missing columns are zero.
+ */
+static void pack_columns(int kc, int channels, int width, const float *const *src, float *dst) {
+  for (int j0 = 0; j0 < width; j0 += NR) {
+    int nr = width - j0 < NR ? width - j0 : NR;
+    for (int q = 0; q < nr;) {
+      int i = j0 + q, j = i / channels, c = i % channels;
+      int len = channels - c < nr - q ? channels - c : nr - q;
+      const float *const *s = src + (size_t)j * KC;
+      if (len == NR) /* a whole panel from one tap: a fixed-size copy the compiler inlines */
+        for (int p = 0; p < kc; p++) memcpy(dst + p * NR, s[p] + c, NR * sizeof(float));
+      else
+        for (int p = 0; p < kc; p++) memcpy(dst + p * NR + q, s[p] + c, (size_t)len * sizeof(float));
+      q += len;
+    }
+    if (nr < NR)
+      for (int p = 0; p < kc; p++) memset(dst + p * NR + nr, 0, (size_t)(NR - nr) * sizeof(float));
+    dst += (size_t)NR * kc;
+  }
+}
+
+/*
+ * dkernel [taps * C, F] = sum over rows r of columns(r)^T dz(r), computed transposed as
+ * dz^T columns (A = dz^T: MR contiguous floats a row to pack; B = the columns: NR-float runs of
+ * x rows), KC rows at a time into dkt [F, taps * C], then transposed into place.
+ */
+static int conv_dkernel(const ConvDims *d, const float *x, const float *dz, const float *zeros, float *dkernel) {
+  int C = d->channels, F = d->filters, width = d->taps * C;
+  size_t total = (size_t)d->batch * d->time;
+  const float **src = malloc((size_t)d->taps * KC * sizeof(*src));
+  float *dkt = aligned_floats((size_t)F * width);
+  float *pa = packed_a_reserve(), *pb = packed_b_reserve(packed_b_size(KC, width));
+  int status = -1;
+  if (!src || !dkt || !pa || !pb) goto done;
+  for (size_t k0 = 0; k0 < total; k0 += KC) {
+    int kc = total - k0 < KC ? (int)(total - k0) : KC;
+    for (int j = 0; j < d->taps; j++)
+      for (int p = 0; p < kc; p++) src[(size_t)j * KC + p] = shifted_row(x, k0 + p, d->time, C, d->offsets[j], zeros);
+    pack_columns(kc, C, width, src, pb);
+    int acc = k0 > 0;
+    for (int i0 = 0; i0 < F; i0 += MC) {
+      int mc = F - i0 < MC ? F - i0 : MC;
+      pack_a(mc, kc, dz + k0 * F + i0, 1, F, pa);
+      for (int jp = 0; jp < panels(width); jp++) {
+        int nr = width - jp * NR < NR ? width - jp * NR : NR;
+        const float *bp = pb + (size_t)jp * kc * NR;
+        for (int ip = 0; ip * MR < mc; ip++) {
+          int mr = mc - ip * MR < MR ? mc - ip * MR : MR;
+          float *ct = dkt + (size_t)(i0 + ip * MR) * width + jp * NR;
+          if (mr == MR && nr == NR) micro_kernel(kc, pa + (size_t)ip * MR * kc, bp, ct, width, acc);
+          else edge_kernel(kc, mr, nr, pa + (size_t)ip * MR * kc, bp, ct, width, acc);
+        }
+      }
+    }
+  }
+  for (int i = 0; i < width; i++)
+    for (int f = 0; f < F; f++) dkernel[(size_t)i * F + f] = dkt[(size_t)f * width + i];
+  status = 0;
+done:
+  free(src);
+  free(dkt);
+  return status;
 }
 
 static int conv_forward(const ConvDims *d, const float *x, const float *kernel, const float *bias, float *y) {
-  int F = d->filters, direct = conv_direct(d);
-  int width = d->taps * d->channels;
-  size_t rows = (size_t)d->batch * d->time;
-  PackedB w = {0};
-  float *cols = NULL;
+  int C = d->channels, F = d->filters;
+  float *w = aligned_floats(packed_taps_size(d->taps, C, F));
+  float *start = aligned_floats((size_t)panels(F) * NR);
+  float *zeros = calloc((size_t)C, sizeof(float));
+  const float **rows = malloc((size_t)d->taps * MR * sizeof(*rows));
   int status = -1;
-  if (packed_b_init(&w, width, F, kernel, F, 1)) goto done;
-  if (!direct && !(cols = aligned_floats((size_t)CONV_BLOCK_ROWS * width))) goto done;
-  for (size_t r0 = 0; r0 < rows; r0 += CONV_BLOCK_ROWS) {
-    int m = rows - r0 < (size_t)CONV_BLOCK_ROWS ? (int)(rows - r0) : CONV_BLOCK_ROWS;
-    if (!direct) conv_columns(d, x, r0, m, cols);
-    float *yb = y + r0 * F;
-    if (gemm_packed(m, direct ? x + r0 * d->channels : cols, width, 1, &w, yb, F, 0)) goto done;
-    bias_activation(m, F, bias, d->relu, yb);
-  }
+  if (!w || !start || !zeros || !rows) goto done;
+  pack_b_taps(d->taps, C, F, kernel, (ptrdiff_t)C * F, F, 1, w);
+  memset(start, 0, (size_t)panels(F) * NR * sizeof(float));
+  memcpy(start, bias, (size_t)F * sizeof(float));
+  conv_rows(d->batch, d->time, C, F, d->taps, d->offsets, 1, x, w, start, d->relu, y, rows, zeros);
   status = 0;
 done:
-  packed_b_free(&w);
-  free(cols);
+  free(w);
+  free(start);
+  free(zeros);
+  free(rows);
   return status;
 }
 
 static int conv_backward(const ConvDims *d, const float *x, const float *kernel, const float *y, const float *dy,
                          float *dx, float *dkernel, float *dbias) {
-  int C = d->channels, F = d->filters, direct = conv_direct(d);
-  int width = d->taps * C;
-  size_t rows = (size_t)d->batch * d->time;
-  PackedB wt = {0};
-  float *cols = NULL, *dcols = NULL, *dz = NULL;
+  int C = d->channels, F = d->filters;
+  size_t total = (size_t)d->batch * d->time;
+  int depth_max = C > F ? C : F;
+  float *wt = aligned_floats(packed_taps_size(d->taps, F, C));
+  float *zeros = calloc((size_t)depth_max, sizeof(float));
+  const float **rows = malloc((size_t)d->taps * MR * sizeof(*rows));
   int status = -1;
-  if (packed_b_init(&wt, F, width, kernel, 1, F)) goto done;
-  if (!direct && (!(cols = aligned_floats((size_t)CONV_BLOCK_ROWS * width)) ||
-                  !(dcols = aligned_floats((size_t)CONV_BLOCK_ROWS * width))))
-    goto done;
-  if (d->relu && !(dz = aligned_floats((size_t)CONV_BLOCK_ROWS * F))) goto done;
-  memset(dkernel, 0, (size_t)width * F * sizeof(float));
-  memset(dbias, 0, (size_t)F * sizeof(float));
-  if (!direct) memset(dx, 0, rows * C * sizeof(float));
-  for (size_t r0 = 0; r0 < rows; r0 += CONV_BLOCK_ROWS) {
-    int m = rows - r0 < (size_t)CONV_BLOCK_ROWS ? (int)(rows - r0) : CONV_BLOCK_ROWS;
-    const float *g = dy + r0 * F;
-    if (d->relu) {
-      const float *yb = y + r0 * F;
-      for (size_t i = 0; i < (size_t)m * F; i++) dz[i] = yb[i] > 0.0f ? g[i] : 0.0f;
-      g = dz;
+  if (!wt || !zeros || !rows) goto done;
+  const float *dz = dy;
+  if (d->relu) {
+    size_t need = total * F;
+    if (need > conv_dz_capacity) {
+      free(conv_dz);
+      conv_dz_capacity = 0;
+      if (!(conv_dz = aligned_floats(need))) goto done;
+      conv_dz_capacity = need;
     }
-    add_column_sums(m, F, g, dbias);
-    const float *a = direct ? x + r0 * C : cols;
-    if (!direct) conv_columns(d, x, r0, m, cols);
-    if (gemm(width, F, m, a, 1, width, g, F, 1, dkernel, F, 1)) goto done;
-    if (gemm_packed(m, g, F, 1, &wt, direct ? dx + r0 * C : dcols, width, 0)) goto done;
-    if (!direct) conv_scatter(d, dcols, r0, m, dx);
+    for (size_t i = 0; i < need; i++) conv_dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    dz = conv_dz;
   }
+  memset(dbias, 0, (size_t)F * sizeof(float));
+  for (size_t r0 = 0; r0 < total; r0 += 1 << 20) {
+    size_t m = total - r0 < (size_t)1 << 20 ? total - r0 : (size_t)1 << 20;
+    add_column_sums((int)m, F, dz + r0 * F, dbias);
+  }
+  if (conv_dkernel(d, x, dz, zeros, dkernel)) goto done;
+  /* dx[r] = sum_j dz[r - offsets[j]] kernel_j^T: tap j's B is kernel[j] read transposed. */
+  pack_b_taps(d->taps, F, C, kernel, (ptrdiff_t)C * F, 1, F, wt);
+  conv_rows(d->batch, d->time, F, C, d->taps, d->offsets, -1, dz, wt, NULL, 0, dx, rows, zeros);
   status = 0;
 done:
-  packed_b_free(&wt);
-  free(cols);
-  free(dcols);
-  free(dz);
+  free(wt);
+  free(zeros);
+  free(rows);
   return status;
 }
