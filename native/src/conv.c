@@ -8,7 +8,7 @@
  * from the forward output (y > 0 exactly where the pre-activation was).
  */
 #include "gemm.h"
-#include "recurrence.h"
+#include "kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +23,18 @@ static void conv_release(void) {
   conv_dz_capacity = 0;
 }
 
-/* Row r of x shifted by `offset` within its sequence, or the zero row outside it. */
-static const float *shifted_row(const float *x, size_t r, int time, int width, long offset, const float *zeros) {
-  long t = (long)(r % (size_t)time) + offset;
-  return t >= 0 && t < time ? x + (r + (size_t)(t - (long)(r % (size_t)time))) * width : zeros;
+/* Row r (at step t of its sequence) of x shifted by `offset`, or the zero row outside the sequence. */
+static inline const float *shifted_row(const float *x, size_t r, int t, int time, int width, int offset,
+                                       const float *zeros) {
+  long s = (long)t + offset;
+  return s >= 0 && s < time ? x + (size_t)((long)r + offset) * width : zeros;
+}
+
+/* The step of row r0 + i given t0, the step of row r0 (no division per row). */
+static inline int step_after(int t0, int i, int time) {
+  int t = t0 + i;
+  while (t >= time) t -= time;
+  return t;
 }
 
 /*
@@ -40,11 +48,14 @@ static void conv_rows(int batch, int time, int depth, int n, int taps, const int
   size_t total = (size_t)batch * time;
   size_t panel = (size_t)taps * depth * NR;
   float tile[MR * NR];
-  for (size_t r0 = 0; r0 < total; r0 += MR) {
+  int t0 = 0;
+  for (size_t r0 = 0; r0 < total; r0 += MR, t0 = step_after(t0, MR, time)) {
     int mr = total - r0 < MR ? (int)(total - r0) : MR;
-    for (int j = 0; j < taps; j++)
-      for (int i = 0; i < MR; i++)
-        rows[j * MR + i] = i < mr ? shifted_row(in, r0 + i, time, depth, (long)sign * offsets[j], zeros) : zeros;
+    for (int i = 0; i < MR; i++) {
+      int t = step_after(t0, i, time);
+      for (int j = 0; j < taps; j++)
+        rows[j * MR + i] = i < mr ? shifted_row(in, r0 + i, t, time, depth, sign * offsets[j], zeros) : zeros;
+    }
     for (int jp = 0; jp < panels(n); jp++) {
       int nr = n - jp * NR < NR ? n - jp * NR : NR;
       const float *s = start ? start + jp * NR : NULL;
@@ -74,7 +85,11 @@ static void pack_columns(int kc, int channels, int width, const float *const *sr
       if (len == NR) /* a whole panel from one tap: a fixed-size copy the compiler inlines */
         for (int p = 0; p < kc; p++) memcpy(dst + p * NR, s[p] + c, NR * sizeof(float));
       else
-        for (int p = 0; p < kc; p++) memcpy(dst + p * NR + q, s[p] + c, (size_t)len * sizeof(float));
+        for (int p = 0; p < kc; p++) {
+          float *restrict to = dst + p * NR + q;
+          const float *restrict from = s[p] + c;
+          for (int e = 0; e < len; e++) to[e] = from[e];
+        }
       q += len;
     }
     if (nr < NR)
@@ -96,10 +111,11 @@ static int conv_dkernel(const ConvDims *d, const float *x, const float *dz, cons
   float *pa = packed_a_reserve(), *pb = packed_b_reserve(packed_b_size(KC, width));
   int status = -1;
   if (!src || !dkt || !pa || !pb) goto done;
-  for (size_t k0 = 0; k0 < total; k0 += KC) {
+  int t0 = 0;
+  for (size_t k0 = 0; k0 < total; k0 += KC, t0 = step_after(t0, KC, d->time)) {
     int kc = total - k0 < KC ? (int)(total - k0) : KC;
-    for (int j = 0; j < d->taps; j++)
-      for (int p = 0; p < kc; p++) src[(size_t)j * KC + p] = shifted_row(x, k0 + p, d->time, C, d->offsets[j], zeros);
+    for (int p = 0, t = t0; p < kc; p++, t = t + 1 == d->time ? 0 : t + 1)
+      for (int j = 0; j < d->taps; j++) src[(size_t)j * KC + p] = shifted_row(x, k0 + p, t, d->time, C, d->offsets[j], zeros);
     pack_columns(kc, C, width, src, pb);
     int acc = k0 > 0;
     for (int i0 = 0; i0 < F; i0 += MC) {
@@ -166,14 +182,20 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
       if (!(conv_dz = aligned_floats(need))) goto done;
       conv_dz_capacity = need;
     }
-    for (size_t i = 0; i < need; i++) conv_dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-    dz = conv_dz;
   }
+  /* dz and its column sums (dBias) in one pass, rows in order. */
   memset(dbias, 0, (size_t)F * sizeof(float));
-  for (size_t r0 = 0; r0 < total; r0 += 1 << 20) {
-    size_t m = total - r0 < (size_t)1 << 20 ? total - r0 : (size_t)1 << 20;
-    add_column_sums((int)m, F, dz + r0 * F, dbias);
+  for (size_t r = 0; r < total; r++) {
+    const float *g = dy + r * F;
+    if (d->relu) {
+      const float *yr = y + r * F;
+      float *z = conv_dz + r * F;
+      for (int f = 0; f < F; f++) z[f] = yr[f] > 0.0f ? g[f] : 0.0f;
+      g = z;
+    }
+    for (int f = 0; f < F; f++) dbias[f] += g[f];
   }
+  if (d->relu) dz = conv_dz;
   if (conv_dkernel(d, x, dz, zeros, dkernel)) goto done;
   /* dx[r] = sum_j dz[r - offsets[j]] kernel_j^T: tap j's B is kernel[j] read transposed. */
   pack_b_taps(d->taps, F, C, kernel, (ptrdiff_t)C * F, 1, F, wt);
