@@ -218,13 +218,22 @@ static void row_kernel(int taps, int depth, const float *const *rows, const floa
   float acc[MR][NR];
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NR; j++) acc[i][j] = start ? start[j] : 0.0f;
+  /* A is copied into a small packed chunk first: multiplying from the row pointers directly,
+     the compiler vectorised the wrong loop and ran 3x slower. */
+  enum { CHUNK = 64 };
+  float ap[CHUNK * MR];
   for (int t = 0; t < taps; t++) {
-    const float *a[MR];
-    for (int i = 0; i < MR; i++) a[i] = rows[t * MR + i];
-    for (int p = 0; p < depth; p++) {
-      for (int i = 0; i < MR; i++)
-        for (int j = 0; j < NR; j++) acc[i][j] += a[i][p] * b[j];
-      b += NR;
+    for (int p0 = 0; p0 < depth; p0 += CHUNK) {
+      int pc = depth - p0 < CHUNK ? depth - p0 : CHUNK;
+      for (int p = 0; p < pc; p++)
+        for (int i = 0; i < MR; i++) ap[p * MR + i] = rows[t * MR + i][p0 + p];
+      const float *a = ap;
+      for (int p = 0; p < pc; p++) {
+        for (int i = 0; i < MR; i++)
+          for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
+        a += MR;
+        b += NR;
+      }
     }
   }
   for (int i = 0; i < MR; i++) {

@@ -214,14 +214,17 @@ describe('JS reference forward matches tfjs-layers (sigmoid recurrent activation
 
 interface ConvCase { batch: number; time: number; channels: number; filters: number; offsets: number[]; relu: boolean }
 
-// Sizes straddle the kernel's blocks: rows past one 256-row dKernel block and not a multiple of
+// Sizes straddle the kernel's blocks: rows past one 252-row backward block and not a multiple of
 // the 6-row tile, tap widths that split 16-column panels, 1 and 19 filters (partial panels),
-// dilation, and offsets that reach past the sequence.
+// dilation, offsets that reach past the sequence, and one-sided offsets (the dz rows a block
+// borrows from its neighbours).
 const CONV_CASES: ConvCase[] = [
   { batch: 7, time: 50, channels: 20, filters: 19, offsets: [-1, 0, 1], relu: true },
   { batch: 3, time: 37, channels: 70, filters: 40, offsets: [-4, -2, 0, 2], relu: false },
   { batch: 1, time: 600, channels: 5, filters: 1, offsets: [0], relu: true },
   { batch: 2, time: 4, channels: 3, filters: 33, offsets: [-5, 0, 6], relu: true },
+  { batch: 5, time: 130, channels: 7, filters: 18, offsets: [2, 5], relu: true },
+  { batch: 4, time: 90, channels: 9, filters: 6, offsets: [-7, -3], relu: true },
 ];
 
 function convArgs(c: ConvCase) {
