@@ -225,6 +225,9 @@ const CONV_CASES: ConvCase[] = [
   { batch: 2, time: 4, channels: 3, filters: 33, offsets: [-5, 0, 6], relu: true },
   { batch: 5, time: 130, channels: 7, filters: 18, offsets: [2, 5], relu: true },
   { batch: 4, time: 90, channels: 9, filters: 6, offsets: [-7, -3], relu: true },
+  // dKernel in its untransposed form (the other form would pad a tenth more products).
+  { batch: 3, time: 100, channels: 12, filters: 64, offsets: [-1, 0, 1], relu: true },
+  { batch: 2, time: 140, channels: 10, filters: 32, offsets: [-2, 0, 2], relu: false },
 ];
 
 function convArgs(c: ConvCase) {
@@ -304,9 +307,9 @@ describe('native conv kernel matches float64 loops', { skip: addon ? false : `na
     const plain = all.map((a) => ({ ...a, offsets: Array.from(a.offsets), x: Array.from(a.x), kernel: Array.from(a.kernel),
       bias: Array.from(a.bias), dy: Array.from(a.dy) }));
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, TIDAL_NATIVE_ISA: 'generic' }, input: JSON.stringify(plain), encoding: 'utf8',
+      env: { ...process.env, TIDAL_NATIVE_ISA: 'generic' }, input: JSON.stringify(plain), encoding: 'utf8', maxBuffer: 1 << 26,
     });
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, 0, r.error?.message ?? r.stderr);
     const { path, out } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { path: string; out: number[][][] };
     assert.equal(path, 'native-generic');
     all.forEach((a, i) => {
