@@ -222,6 +222,7 @@ const CONV_CASES: ConvCase[] = [
   { batch: 7, time: 50, channels: 20, filters: 19, offsets: [-1, 0, 1], relu: true },
   { batch: 3, time: 37, channels: 70, filters: 40, offsets: [-4, -2, 0, 2], relu: false },
   { batch: 1, time: 600, channels: 5, filters: 1, offsets: [0], relu: true },
+  { batch: 3, time: 20, channels: 11, filters: 1, offsets: [-1, 0, 2], relu: false },
   { batch: 2, time: 4, channels: 3, filters: 33, offsets: [-5, 0, 6], relu: true },
   { batch: 5, time: 130, channels: 7, filters: 18, offsets: [2, 5], relu: true },
   { batch: 4, time: 90, channels: 9, filters: 6, offsets: [-7, -3], relu: true },
