@@ -16,6 +16,8 @@
 
 /* Rows a backward block: at most KC (one k-block of the dKernel GEMM), a multiple of every MR. */
 enum { CONV_BLOCK = 252 };
+/* Row tiles conv_rows sets up at once (8 x 6 rows of 3 x 64 channels: about 13 KB of input). */
+enum { ROW_TILES = 8 };
 
 /* Row r (at step t of its sequence) of x shifted by `offset`, or the zero row outside the sequence. */
 static inline const float *shifted_row(const float *x, size_t r, int t, int time, int width, int offset,
@@ -41,7 +43,7 @@ typedef struct {
   const float *w;    /* packed by pack_b_taps */
   const float *start; /* panels(n) * NR floats every output row starts from, or NULL */
   int relu;
-  const float **rows; /* taps * MR pointers of scratch */
+  const float **rows; /* ROW_TILES * taps * MR pointers of scratch */
   const float *zeros; /* depth zero floats */
 } RowConv;
 
@@ -53,27 +55,39 @@ static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *
   size_t panel = (size_t)k->taps * k->depth * NR;
   int n = k->n;
   float tile[MR * NR];
-  for (size_t done = 0; done < count; done += MR, t0 = step_after(t0, MR, k->time)) {
-    size_t r = r0 + done;
-    int mr = count - done < MR ? (int)(count - done) : MR;
-    for (int i = 0; i < MR; i++) {
-      int t = step_after(t0, i, k->time);
-      for (int j = 0; j < k->taps; j++) {
-        long offset = (long)k->sign * k->offsets[j], s = t + offset;
-        k->rows[j * MR + i] = i < mr && s >= 0 && s < k->time
-                                  ? k->in + (size_t)((long)(r + i) + offset - (long)k->in_first) * k->depth
-                                  : k->zeros;
+  /* ROW_TILES tiles of rows at a time, panel by panel: one panel of w (taps * depth * NR floats)
+     stays in L1 across the tiles instead of all of w streaming through it for every tile. */
+  for (size_t done = 0; done < count; done += (size_t)MR * ROW_TILES) {
+    int tiles = 0;
+    for (; tiles < ROW_TILES && done + (size_t)tiles * MR < count; tiles++, t0 = step_after(t0, MR, k->time)) {
+      size_t r = r0 + done + (size_t)tiles * MR;
+      size_t left = count - (done + (size_t)tiles * MR);
+      int mr = left < MR ? (int)left : MR;
+      const float **rows = k->rows + (size_t)tiles * k->taps * MR;
+      for (int i = 0; i < MR; i++) {
+        int t = step_after(t0, i, k->time);
+        for (int j = 0; j < k->taps; j++) {
+          long offset = (long)k->sign * k->offsets[j], s = t + offset;
+          rows[j * MR + i] = i < mr && s >= 0 && s < k->time
+                                 ? k->in + (size_t)((long)(r + i) + offset - (long)k->in_first) * k->depth
+                                 : k->zeros;
+        }
       }
     }
     for (int jp = 0; jp < panels(n); jp++) {
       int nr = n - jp * NR < NR ? n - jp * NR : NR;
       const float *s = k->start ? k->start + jp * NR : NULL;
-      float *dst = out + done * n + jp * NR;
-      if (mr == MR && nr == NR) {
-        row_kernel(k->taps, k->depth, k->rows, k->w + jp * panel, s, k->relu, dst, n);
-      } else {
-        row_kernel(k->taps, k->depth, k->rows, k->w + jp * panel, s, k->relu, tile, NR);
-        for (int i = 0; i < mr; i++) memcpy(dst + (size_t)i * n, tile + i * NR, (size_t)nr * sizeof(float));
+      for (int q = 0; q < tiles; q++) {
+        size_t at = done + (size_t)q * MR;
+        int mr = count - at < MR ? (int)(count - at) : MR;
+        const float *const *rows = k->rows + (size_t)q * k->taps * MR;
+        float *dst = out + at * n + jp * NR;
+        if (mr == MR && nr == NR) {
+          row_kernel(k->taps, k->depth, rows, k->w + jp * panel, s, k->relu, dst, n);
+        } else {
+          row_kernel(k->taps, k->depth, rows, k->w + jp * panel, s, k->relu, tile, NR);
+          for (int i = 0; i < mr; i++) memcpy(dst + (size_t)i * n, tile + i * NR, (size_t)nr * sizeof(float));
+        }
       }
     }
   }
@@ -197,7 +211,7 @@ static int conv_forward(const ConvDims *d, const float *x, const float *kernel, 
   float *w = aligned_floats(packed_taps_size(d->taps, C, F));
   float *start = aligned_floats((size_t)panels(F) * NR);
   float *zeros = calloc((size_t)C, sizeof(float));
-  const float **rows = malloc((size_t)d->taps * MR * sizeof(*rows));
+  const float **rows = malloc((size_t)ROW_TILES * d->taps * MR * sizeof(*rows));
   int status = -1;
   if (!w || !start || !zeros || !rows) goto done;
   pack_b_taps(d->taps, C, F, kernel, (ptrdiff_t)C * F, F, 1, w);
@@ -234,7 +248,7 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
   size_t before = hi > 0 ? (size_t)hi : 0, after = lo < 0 ? (size_t)-(long)lo : 0;
   float *wt = aligned_floats(packed_taps_size(taps, F, C));
   float *zeros = calloc((size_t)(C > F ? C : F), sizeof(float));
-  const float **rows = malloc((size_t)taps * MR * sizeof(*rows));
+  const float **rows = malloc((size_t)ROW_TILES * taps * MR * sizeof(*rows));
   const float **src = malloc((size_t)taps * CONV_BLOCK * sizeof(*src));
   /*
    * dKernel = columns^T dz as is (M = taps * C, N = F) or transposed (M = F, N = taps * C, then
