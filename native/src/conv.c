@@ -291,7 +291,10 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
       for (int j = 0; j < taps; j++) src[(size_t)j * CONV_BLOCK + p] = shifted_row(x, k0 + p, t, T, C, d->offsets[j], zeros);
     int m = transposed ? F : width, n = transposed ? width : F, acc = k0 > 0;
     float *c = transposed ? dkt : dkernel;
-    if (transposed) {
+    /* With C a multiple of NR every B panel is one tap's NR-channel run of x rows: read in place. */
+    int in_place = transposed && C % NR == 0;
+    if (in_place) {
+    } else if (transposed) {
       pack_columns(kc, C, width, src, pb);
     } else {
       PackedB bz = {kc, F, pb};
@@ -304,11 +307,24 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
       for (int jp = 0; jp < panels(n); jp++) {
         int nr = n - jp * NR < NR ? n - jp * NR : NR;
         const float *bp = pb + (size_t)jp * kc * NR;
+        const float *const *brows = src + (size_t)(jp * NR / C) * CONV_BLOCK;
+        int boff = jp * NR % C;
         for (int ip = 0; ip * MR < mc; ip++) {
           int mr = mc - ip * MR < MR ? mc - ip * MR : MR;
+          const float *ap = pa + (size_t)ip * MR * kc;
           float *ct = c + (size_t)(i0 + ip * MR) * n + jp * NR;
-          if (mr == MR && nr == NR) micro_kernel(kc, pa + (size_t)ip * MR * kc, bp, ct, n, acc);
-          else edge_kernel(kc, mr, nr, pa + (size_t)ip * MR * kc, bp, ct, n, acc);
+          if (in_place && mr == MR) {
+            micro_kernel_brows(kc, ap, brows, boff, ct, n, acc);
+          } else if (in_place) {
+            float tile[MR * NR];
+            micro_kernel_brows(kc, ap, brows, boff, tile, NR, 0);
+            for (int i = 0; i < mr; i++)
+              for (int j = 0; j < NR; j++) ct[(size_t)i * n + j] = acc ? ct[(size_t)i * n + j] + tile[i * NR + j] : tile[i * NR + j];
+          } else if (mr == MR && nr == NR) {
+            micro_kernel(kc, ap, bp, ct, n, acc);
+          } else {
+            edge_kernel(kc, mr, nr, ap, bp, ct, n, acc);
+          }
         }
       }
     }

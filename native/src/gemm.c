@@ -97,67 +97,79 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
   }
 }
 
+/*
+ * The micro-kernel's body over B rows at b_row(p) (NR floats each): a packed panel (p * NR) or
+ * a row of an unpacked matrix given by pointer (micro_kernel_brows).
+ */
 #ifdef GEMM_AVX2
-static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int p = 0; p < kc; p++) {
-    __m256 b0 = _mm256_load_ps(b);
-    __m256 b1 = _mm256_load_ps(b + 8);
-    __m256 ai = _mm256_broadcast_ss(a);
-    c00 = _mm256_fmadd_ps(ai, b0, c00);
-    c01 = _mm256_fmadd_ps(ai, b1, c01);
-    ai = _mm256_broadcast_ss(a + 1);
-    c10 = _mm256_fmadd_ps(ai, b0, c10);
-    c11 = _mm256_fmadd_ps(ai, b1, c11);
-    ai = _mm256_broadcast_ss(a + 2);
-    c20 = _mm256_fmadd_ps(ai, b0, c20);
-    c21 = _mm256_fmadd_ps(ai, b1, c21);
-    ai = _mm256_broadcast_ss(a + 3);
-    c30 = _mm256_fmadd_ps(ai, b0, c30);
-    c31 = _mm256_fmadd_ps(ai, b1, c31);
-    ai = _mm256_broadcast_ss(a + 4);
-    c40 = _mm256_fmadd_ps(ai, b0, c40);
-    c41 = _mm256_fmadd_ps(ai, b1, c41);
-    ai = _mm256_broadcast_ss(a + 5);
-    c50 = _mm256_fmadd_ps(ai, b0, c50);
-    c51 = _mm256_fmadd_ps(ai, b1, c51);
-    a += MR;
-    b += NR;
+#define MICRO_KERNEL_BODY(b_row)                                                                     \
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();                                       \
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();                                       \
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();                                       \
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();                                       \
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();                                       \
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();                                       \
+  for (int p = 0; p < kc; p++) {                                                                     \
+    const float *bp = (b_row);                                                                       \
+    __m256 b0 = _mm256_loadu_ps(bp);                                                                 \
+    __m256 b1 = _mm256_loadu_ps(bp + 8);                                                             \
+    __m256 ai = _mm256_broadcast_ss(a);                                                              \
+    c00 = _mm256_fmadd_ps(ai, b0, c00);                                                              \
+    c01 = _mm256_fmadd_ps(ai, b1, c01);                                                              \
+    ai = _mm256_broadcast_ss(a + 1);                                                                 \
+    c10 = _mm256_fmadd_ps(ai, b0, c10);                                                              \
+    c11 = _mm256_fmadd_ps(ai, b1, c11);                                                              \
+    ai = _mm256_broadcast_ss(a + 2);                                                                 \
+    c20 = _mm256_fmadd_ps(ai, b0, c20);                                                              \
+    c21 = _mm256_fmadd_ps(ai, b1, c21);                                                              \
+    ai = _mm256_broadcast_ss(a + 3);                                                                 \
+    c30 = _mm256_fmadd_ps(ai, b0, c30);                                                              \
+    c31 = _mm256_fmadd_ps(ai, b1, c31);                                                              \
+    ai = _mm256_broadcast_ss(a + 4);                                                                 \
+    c40 = _mm256_fmadd_ps(ai, b0, c40);                                                              \
+    c41 = _mm256_fmadd_ps(ai, b1, c41);                                                              \
+    ai = _mm256_broadcast_ss(a + 5);                                                                 \
+    c50 = _mm256_fmadd_ps(ai, b0, c50);                                                              \
+    c51 = _mm256_fmadd_ps(ai, b1, c51);                                                              \
+    a += MR;                                                                                         \
+  }                                                                                                  \
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};     \
+  for (int i = 0; i < MR; i++) {                                                                     \
+    float *row = c + i * ldc;                                                                        \
+    if (accumulate) {                                                                                \
+      acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(row));                                    \
+      acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_loadu_ps(row + 8));                                \
+    }                                                                                                \
+    _mm256_storeu_ps(row, acc[i][0]);                                                                \
+    _mm256_storeu_ps(row + 8, acc[i][1]);                                                            \
   }
-  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  for (int i = 0; i < MR; i++) {
-    float *row = c + i * ldc;
-    if (accumulate) {
-      acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(row));
-      acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_loadu_ps(row + 8));
-    }
-    _mm256_storeu_ps(row, acc[i][0]);
-    _mm256_storeu_ps(row + 8, acc[i][1]);
-  }
-}
 #else
 /* Written so that the compiler keeps acc in registers and vectorises the NR loop. */
-static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
-  float acc[MR][NR];
-  for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
-  for (int p = 0; p < kc; p++) {
-    for (int i = 0; i < MR; i++)
-      for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
-    a += MR;
-    b += NR;
+#define MICRO_KERNEL_BODY(b_row)                                                                     \
+  float acc[MR][NR];                                                                                 \
+  for (int i = 0; i < MR; i++)                                                                       \
+    for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;                                                   \
+  for (int p = 0; p < kc; p++) {                                                                     \
+    const float *bp = (b_row);                                                                       \
+    for (int i = 0; i < MR; i++)                                                                     \
+      for (int j = 0; j < NR; j++) acc[i][j] += a[i] * bp[j];                                        \
+    a += MR;                                                                                         \
+  }                                                                                                  \
+  for (int i = 0; i < MR; i++) {                                                                     \
+    float *row = c + i * ldc;                                                                        \
+    for (int j = 0; j < NR; j++) row[j] = accumulate ? row[j] + acc[i][j] : acc[i][j];               \
   }
-  for (int i = 0; i < MR; i++) {
-    float *row = c + i * ldc;
-    for (int j = 0; j < NR; j++) row[j] = accumulate ? row[j] + acc[i][j] : acc[i][j];
-  }
-}
 #endif
+
+static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
+  MICRO_KERNEL_BODY(b + (size_t)p * NR)
+}
+
+/* B row p is the NR floats at brows[p] + boff: rows of a matrix used in place, no B packing. */
+static void micro_kernel_brows(int kc, const float *a, const float *const *brows, ptrdiff_t boff, float *c,
+                               ptrdiff_t ldc, int accumulate) {
+  MICRO_KERNEL_BODY(brows[p] + boff)
+}
 
 /*
  * The per-row kernel: one MR x NR tile of start + sum_j A_j B_j where row i of A_j is the depth
