@@ -44,6 +44,7 @@ typedef struct {
   const float *start; /* panels(n) * NR floats every output row starts from, or NULL */
   int relu;
   const float **rows; /* ROW_TILES * taps * MR pointers of scratch */
+  float *packed;      /* generic build: ROW_TILES * taps * depth * MR floats of scratch; else NULL */
   const float *zeros; /* depth zero floats */
 } RowConv;
 
@@ -73,6 +74,9 @@ static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *
                                  : k->zeros;
         }
       }
+#ifndef GEMM_AVX2
+      pack_row_tile(k->taps, k->depth, rows, k->packed + (size_t)tiles * k->taps * k->depth * MR);
+#endif
     }
     for (int jp = 0; jp < panels(n); jp++) {
       int nr = n - jp * NR < NR ? n - jp * NR : NR;
@@ -80,14 +84,17 @@ static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *
       for (int q = 0; q < tiles; q++) {
         size_t at = done + (size_t)q * MR;
         int mr = count - at < MR ? (int)(count - at) : MR;
-        const float *const *rows = k->rows + (size_t)q * k->taps * MR;
         float *dst = out + at * n + jp * NR;
-        if (mr == MR && nr == NR) {
-          row_kernel(k->taps, k->depth, rows, k->w + jp * panel, s, k->relu, dst, n);
-        } else {
-          row_kernel(k->taps, k->depth, rows, k->w + jp * panel, s, k->relu, tile, NR);
+        int whole = mr == MR && nr == NR;
+#ifdef GEMM_AVX2
+        const float *const *rows = k->rows + (size_t)q * k->taps * MR;
+        row_kernel(k->taps, k->depth, rows, k->w + jp * panel, s, k->relu, whole ? dst : tile, whole ? n : NR);
+#else
+        const float *a = k->packed + (size_t)q * k->taps * k->depth * MR;
+        row_kernel_packed(k->taps * k->depth, a, k->w + jp * panel, s, k->relu, whole ? dst : tile, whole ? n : NR);
+#endif
+        if (!whole)
           for (int i = 0; i < mr; i++) memcpy(dst + (size_t)i * n, tile + i * NR, (size_t)nr * sizeof(float));
-        }
       }
     }
   }
@@ -212,12 +219,13 @@ static int conv_forward(const ConvDims *d, const float *x, const float *kernel, 
   float *start = aligned_floats((size_t)panels(F) * NR);
   float *zeros = calloc((size_t)C, sizeof(float));
   const float **rows = malloc((size_t)ROW_TILES * d->taps * MR * sizeof(*rows));
+  float *packed = ROW_KERNEL_PACKS_A ? aligned_floats((size_t)ROW_TILES * d->taps * C * MR) : NULL;
   int status = -1;
-  if (!w || !start || !zeros || !rows) goto done;
+  if (!w || !start || !zeros || !rows || (ROW_KERNEL_PACKS_A && !packed)) goto done;
   pack_b_taps(d->taps, C, F, kernel, (ptrdiff_t)C * F, F, 1, w);
   memset(start, 0, (size_t)panels(F) * NR * sizeof(float));
   memcpy(start, bias, (size_t)F * sizeof(float));
-  RowConv k = {d->time, C, F, d->taps, d->offsets, 1, x, 0, w, start, d->relu, rows, zeros};
+  RowConv k = {d->time, C, F, d->taps, d->offsets, 1, x, 0, w, start, d->relu, rows, packed, zeros};
   conv_rows(&k, 0, (size_t)d->batch * d->time, 0, y);
   status = 0;
 done:
@@ -225,6 +233,7 @@ done:
   free(start);
   free(zeros);
   free(rows);
+  free(packed);
   return status;
 }
 
@@ -249,6 +258,7 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
   float *wt = aligned_floats(packed_taps_size(taps, F, C));
   float *zeros = calloc((size_t)(C > F ? C : F), sizeof(float));
   const float **rows = malloc((size_t)ROW_TILES * taps * MR * sizeof(*rows));
+  float *packed = ROW_KERNEL_PACKS_A ? aligned_floats((size_t)ROW_TILES * taps * F * MR) : NULL;
   const float **src = malloc((size_t)taps * CONV_BLOCK * sizeof(*src));
   /*
    * dKernel = columns^T dz as is (M = taps * C, N = F) or transposed (M = F, N = taps * C, then
@@ -262,10 +272,12 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
   float *zb = d->relu ? aligned_floats((CONV_BLOCK + before + after) * F) : NULL;
   float *pa = packed_a_reserve(), *pb = packed_b_reserve(packed_b_size(CONV_BLOCK, transposed ? width : F));
   int status = -1;
-  if (!wt || !zeros || !rows || !src || (transposed && !dkt) || (d->relu && !zb) || !pa || !pb) goto done;
+  if (!wt || !zeros || !rows || (ROW_KERNEL_PACKS_A && !packed) || !src || (transposed && !dkt) || (d->relu && !zb) ||
+      !pa || !pb)
+    goto done;
   /* dx[r] = sum_j dz[r - offsets[j]] kernel_j^T: tap j's B is kernel[j] read transposed. */
   pack_b_taps(taps, F, C, kernel, (ptrdiff_t)C * F, 1, F, wt);
-  RowConv back = {T, F, C, taps, d->offsets, -1, dy, 0, wt, NULL, 0, rows, zeros};
+  RowConv back = {T, F, C, taps, d->offsets, -1, dy, 0, wt, NULL, 0, rows, packed, zeros};
   memset(dbias, 0, (size_t)F * sizeof(float));
   int t0 = 0;
   for (size_t k0 = 0; k0 < total; k0 += CONV_BLOCK, t0 = step_after(t0, CONV_BLOCK, T)) {
@@ -339,6 +351,7 @@ done:
   free(wt);
   free(zeros);
   free(rows);
+  free(packed);
   free(src);
   free(dkt);
   free(zb);

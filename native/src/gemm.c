@@ -224,33 +224,42 @@ static void row_kernel(int taps, int depth, const float *const *rows, const floa
     _mm256_storeu_ps(row + 8, acc[i][1]);
   }
 }
+/* The AVX2 row kernel reads A through the row pointers; the generic one needs it packed. */
+enum { ROW_KERNEL_PACKS_A = 0 };
 #else
-static void row_kernel(int taps, int depth, const float *const *rows, const float *b, const float *start,
-                       int relu, float *c, ptrdiff_t ldc) {
-  float acc[MR][NR];
+/*
+ * The generic build multiplies A packed once per row tile by pack_row_tile (taps * depth steps of
+ * MR floats) with the plain micro-kernel loop: multiplying from the row pointers directly, GCC
+ * vectorised the wrong loop (3x slower), and packing inside every call repeated the copy for
+ * every NR-column panel.
+ */
+enum { ROW_KERNEL_PACKS_A = 1 };
+
+static void pack_row_tile(int taps, int depth, const float *const *rows, float *dst) {
+  for (int t = 0; t < taps; t++)
+    for (int p = 0; p < depth; p++)
+      for (int i = 0; i < MR; i++) *dst++ = rows[t * MR + i][p];
+}
+
+static void row_kernel_packed(int k, const float *a, const float *b, const float *start, int relu, float *c,
+                              ptrdiff_t ldc) {
+  float acc[MR][NR], s[NR];
+  for (int j = 0; j < NR; j++) s[j] = start ? start[j] : 0.0f;
   for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) acc[i][j] = start ? start[j] : 0.0f;
-  /* A is copied into a small packed chunk first: multiplying from the row pointers directly,
-     the compiler vectorised the wrong loop and ran 3x slower. */
-  enum { CHUNK = 64 };
-  float ap[CHUNK * MR];
-  for (int t = 0; t < taps; t++) {
-    for (int p0 = 0; p0 < depth; p0 += CHUNK) {
-      int pc = depth - p0 < CHUNK ? depth - p0 : CHUNK;
-      for (int p = 0; p < pc; p++)
-        for (int i = 0; i < MR; i++) ap[p * MR + i] = rows[t * MR + i][p0 + p];
-      const float *a = ap;
-      for (int p = 0; p < pc; p++) {
-        for (int i = 0; i < MR; i++)
-          for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
-        a += MR;
-        b += NR;
-      }
-    }
+    for (int j = 0; j < NR; j++) acc[i][j] = s[j];
+  for (int p = 0; p < k; p++) {
+    for (int i = 0; i < MR; i++)
+      for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
+    a += MR;
+    b += NR;
   }
+  /* Branch-free, so that the compiler vectorises the store. */
+  if (relu)
+    for (int i = 0; i < MR; i++)
+      for (int j = 0; j < NR; j++) acc[i][j] = acc[i][j] > 0.0f ? acc[i][j] : 0.0f;
   for (int i = 0; i < MR; i++) {
     float *row = c + i * ldc;
-    for (int j = 0; j < NR; j++) row[j] = relu && !(acc[i][j] > 0.0f) ? 0.0f : acc[i][j];
+    for (int j = 0; j < NR; j++) row[j] = acc[i][j];
   }
 }
 #endif
