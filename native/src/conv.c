@@ -255,6 +255,9 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
    * the block's dz buffer holds rows k0-before .. k0+kc-1+after.
    */
   size_t before = hi > 0 ? (size_t)hi : 0, after = lo < 0 ? (size_t)-(long)lo : 0;
+  /* A row further than time - 1 away is never in the same sequence: never read. */
+  if (before > (size_t)T - 1) before = (size_t)T - 1;
+  if (after > (size_t)T - 1) after = (size_t)T - 1;
   float *wt = aligned_floats(packed_taps_size(taps, F, C));
   float *zeros = calloc((size_t)(C > F ? C : F), sizeof(float));
   const float **rows = malloc((size_t)ROW_TILES * taps * MR * sizeof(*rows));

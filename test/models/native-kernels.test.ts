@@ -226,6 +226,7 @@ const CONV_CASES: ConvCase[] = [
   { batch: 2, time: 4, channels: 3, filters: 33, offsets: [-5, 0, 6], relu: true },
   { batch: 5, time: 130, channels: 7, filters: 18, offsets: [2, 5], relu: true },
   { batch: 4, time: 90, channels: 9, filters: 6, offsets: [-7, -3], relu: true },
+  { batch: 2, time: 300, channels: 4, filters: 3, offsets: [-260, 255], relu: true },
   // Channels a multiple of 16: dKernel reads x's rows in place (20 filters: a partial row tile).
   { batch: 4, time: 75, channels: 32, filters: 20, offsets: [-1, 0, 1], relu: true },
   // dKernel in its untransposed form (the other form would pad a tenth more products).
