@@ -4,9 +4,10 @@
  * the sequence), with the bias as the accumulators' start and relu at the store. Backward walks
  * the rows once, a block at a time: the block's dz (dy masked by relu, whose mask comes from the
  * forward output: y > 0 exactly where the pre-activation was) is built in a cache-sized buffer
- * and used there for dBias (column sums), dKernel += columns^T dz (a packed GEMM whose B panels
- * are copied straight from the shifted rows of x) and dx, which is the forward kernel run on dz
- * with the offsets negated and each tap's kernel transposed (no columns, no scatter).
+ * and used there for dBias (column sums), dKernel += columns^T dz (a packed GEMM whose operands
+ * come straight from dz and the shifted rows of x, never a columns matrix) and dx, which is the
+ * forward kernel run on dz with the offsets negated and each tap's kernel transposed (no scatter).
+ * One filter (a Dense layer to one output) takes dot products and axpys instead of tiles.
  */
 #include "gemm.h"
 #include "kernels.h"
