@@ -1,10 +1,10 @@
 /**
  * Micro-benchmark of the native kernels alone (no tfjs): GFLOP/s of LSTM and GRU forward and
  * backward on the reference shapes (batch 256, time 80, units 64, inputs 12 and 128), then the
- * layer kernels on the bench:train shapes (Conv1D 64 k3, the encoder block's attention and
- * LayerNorm). FLOPs count only the GEMM work: recurrent forward 2*B*T*(I+U)*G, backward
- * 2*B*T*(2I+2U)*G (G gate columns); conv forward 2*B*T*k*C*F, backward twice that; attention
- * forward 4*B*H*T*T*E, backward twice that. The first line names the instruction-set path
+ * layer kernels on the bench:train shapes (Conv1D 64 k3 and the final Dense 1 of conv1d-im2col,
+ * the encoder block's attention and LayerNorm). FLOPs count only the GEMM work: recurrent forward
+ * 2*B*T*(I+U)*G, backward 2*B*T*(2I+2U)*G (G gate columns); conv and dense forward 2*B*T*k*C*F,
+ * backward twice that; attention forward 4*B*H*T*T*E, backward twice that. The first line names the instruction-set path
  * (TIDAL_NATIVE_ISA=generic forces the plain C one).
  * Usage: node --import tsx bench/kernels.ts [--reps 5]
  */
@@ -77,16 +77,21 @@ const report = (name: string, pass: string, ms: { wall: number; cpu: number }, f
 };
 console.log(`\nlayer kernels, batch ${batch}, time ${time}`);
 console.log('kernel                 pass     wall ms  GFLOP/s   cpu ms  GFLOP/s(cpu)');
-for (const [channels, filters] of [[12, 64], [64, 64]]) {
+// The conv kernels write into arrays given once (`out`), as training on wasm does (views of the
+// heap): a fresh 5 MB result a call would add its page faults to every figure.
+for (const [channels, filters, taps] of [[12, 64, 3], [64, 64, 3], [64, 1, 1]]) {
   const conv = {
-    batch, time, channels, filters, taps: 3, offsets: Int32Array.of(-1, 0, 1), relu: true,
-    x: uniform(batch * time * channels, 1), kernel: uniform(3 * channels * filters, 0.2), bias: uniform(filters, 0.1),
+    batch, time, channels, filters, taps, offsets: taps === 3 ? Int32Array.of(-1, 0, 1) : Int32Array.of(0), relu: taps === 3,
+    x: uniform(batch * time * channels, 1), kernel: uniform(taps * channels * filters, 0.2), bias: uniform(filters, 0.1),
   };
-  const { y } = addon.convForward(conv);
+  const fwdOut = { y: new Float32Array(batch * time * filters) };
+  const { y } = addon.convForward({ ...conv, out: fwdOut });
   const dy = uniform(y.length, 1);
-  const flops = 2 * batch * time * 3 * channels * filters;
-  report(`conv1d ${channels}->${filters} k3 relu`, 'forward', best(() => addon.convForward(conv)), flops);
-  report(`conv1d ${channels}->${filters} k3 relu`, 'backward', best(() => addon.convBackward({ ...conv, y, dy })), 2 * flops);
+  const bwdOut = { dx: new Float32Array(conv.x.length), dKernel: new Float32Array(conv.kernel.length), dBias: new Float32Array(filters) };
+  const flops = 2 * batch * time * taps * channels * filters;
+  const name = taps === 3 ? `conv1d ${channels}->${filters} k3 relu` : `dense ${channels}->${filters}`;
+  report(name, 'forward', best(() => addon.convForward({ ...conv, out: fwdOut })), flops);
+  report(name, 'backward', best(() => addon.convBackward({ ...conv, y, dy, out: bwdOut })), 2 * flops);
 }
 const heads = 4, keyDim = 16;
 const attention = { batch, time, heads, keyDim, qkv: uniform(batch * time * 3 * heads * keyDim, 1) };

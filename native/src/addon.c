@@ -340,7 +340,7 @@ static int read_conv(napi_env env, const char *fn, napi_value obj, ConvDims *d, 
   if (!checked_count(env, fn, "batch * time * channels", nx, 3, d->batch, d->time, d->channels) ||
       !checked_count(env, fn, "batch * time * filters", ny, 3, d->batch, d->time, d->filters) ||
       !checked_count(env, fn, "taps * channels * filters", nk, 3, d->taps, d->channels, d->filters) ||
-      !checked_count(env, fn, "taps * channels * 480 (a block of columns)", &scratch, 3, d->taps, d->channels, 480))
+      !checked_count(env, fn, "taps * channels * 256 (dKernel's packed block of rows)", &scratch, 3, d->taps, d->channels, 256))
     return 0;
   return get_i32(env, fn, obj, "offsets", (size_t)d->taps, &d->offsets) &&
          get_f32(env, fn, obj, "x", *nx, "[batch, time, channels]", 0, x) &&

@@ -1,127 +1,363 @@
 /*
- * Convolution along time as im2col + GEMM, a block of rows at a time: the block's shifted copies
- * (columns [rows, taps * channels]) stay in cache between being built and multiplied, and the
- * kernel is packed once per call. Backward reuses the scheme: dKernel += columns^T dz,
- * dColumns = dz kernel^T scattered back onto dx (col2im), dBias = column sums of dz; relu's mask
- * comes from the forward output (y > 0 exactly where the pre-activation was).
- * One tap at offset 0 needs no columns: the rows of x are multiplied in place.
+ * Convolution along time without im2col. Forward, each MR-row tile of y is one row_kernel call
+ * that reads its taps' shifted rows of x in place (a pointer per row and tap, a zero row outside
+ * the sequence), with the bias as the accumulators' start and relu at the store. Backward walks
+ * the rows once, a block at a time: the block's dz (dy masked by relu, whose mask comes from the
+ * forward output: y > 0 exactly where the pre-activation was) is built in a cache-sized buffer
+ * and used there for dBias (column sums), dKernel += columns^T dz (a packed GEMM whose operands
+ * come straight from dz and the shifted rows of x, never a columns matrix) and dx, which is the
+ * forward kernel run on dz with the offsets negated and each tap's kernel transposed (no scatter).
+ * One filter (a Dense layer to one output) takes dot products and axpys instead of tiles.
  */
 #include "gemm.h"
-#include "recurrence.h"
+#include "kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { CONV_BLOCK_ROWS = 480 };
+/* Rows a backward block: at most KC (one k-block of the dKernel GEMM), a multiple of every MR. */
+enum { CONV_BLOCK = 252 };
+/* Row tiles conv_rows sets up at once (8 x 6 rows of 3 x 64 channels: about 13 KB of input). */
+enum { ROW_TILES = 8 };
 
-static int conv_direct(const ConvDims *d) { return d->taps == 1 && d->offsets[0] == 0; }
-
-/* Rows r0 .. r0+m-1 of the flattened [batch * time] axis: block j of row (b, t) is x[b, t + o_j]. */
-static void conv_columns(const ConvDims *d, const float *x, size_t r0, int m, float *cols) {
-  int T = d->time, C = d->channels, K = d->taps;
-  size_t width = (size_t)K * C;
-  for (int i = 0; i < m; i++) {
-    size_t r = r0 + i, b = r / T;
-    int t = (int)(r % T);
-    float *dst = cols + i * width;
-    for (int j = 0; j < K; j++) {
-      long s = (long)t + d->offsets[j];
-      if (s >= 0 && s < T) memcpy(dst + (size_t)j * C, x + (b * T + s) * C, (size_t)C * sizeof(float));
-      else memset(dst + (size_t)j * C, 0, (size_t)C * sizeof(float));
-    }
-  }
+/* Row r (at step t of its sequence) of x shifted by `offset`, or the zero row outside the sequence. */
+static inline const float *shifted_row(const float *x, size_t r, int t, int time, int width, int offset,
+                                       const float *zeros) {
+  long s = (long)t + offset;
+  return s >= 0 && s < time ? x + (size_t)((long)r + offset) * width : zeros;
 }
 
-/* The adjoint of conv_columns: adds each block of dcols back onto the row of x it was read from. */
-static void conv_scatter(const ConvDims *d, const float *dcols, size_t r0, int m, float *dx) {
-  int T = d->time, C = d->channels, K = d->taps;
-  size_t width = (size_t)K * C;
-  for (int i = 0; i < m; i++) {
-    size_t r = r0 + i, b = r / T;
-    int t = (int)(r % T);
-    const float *src = dcols + i * width;
-    for (int j = 0; j < K; j++) {
-      long s = (long)t + d->offsets[j];
-      if (s < 0 || s >= T) continue;
-      float *dst = dx + (b * T + s) * C;
-      const float *g = src + (size_t)j * C;
-      for (int c = 0; c < C; c++) dst[c] += g[c];
-    }
-  }
+/* The step of row r0 + i given t0, the step of row r0 (no division per row). */
+static inline int step_after(int t0, int i, int time) {
+  int t = t0 + i;
+  while (t >= time) t -= time;
+  return t;
 }
 
-static void bias_activation(int m, int n, const float *bias, int relu, float *y) {
-  for (int i = 0; i < m; i++) {
-    float *row = y + (size_t)i * n;
-    if (relu)
-      for (int j = 0; j < n; j++) {
-        float v = row[j] + bias[j];
-        row[j] = v > 0.0f ? v : 0.0f;
+/* The rows and their inputs of one conv_rows call. */
+typedef struct {
+  int time, depth, n, taps;
+  const int *offsets;
+  int sign;          /* row r reads in row r + sign * offsets[j] */
+  const float *in;   /* holds rows in_first.. of the input, depth floats each */
+  size_t in_first;
+  const float *w;    /* packed by pack_b_taps */
+  const float *start; /* panels(n) * NR floats every output row starts from, or NULL */
+  int relu;
+  const float **rows; /* ROW_TILES * taps * MR pointers of scratch */
+  float *packed;      /* generic build: ROW_TILES * taps * depth * MR floats of scratch; else NULL */
+  const float *zeros; /* depth zero floats */
+} RowConv;
+
+/*
+ * out[i] = act(start + sum_j in[r + sign * offsets[j]] w_j), r = r0 + i, for i < count (t0: the
+ * step of row r0).
+ */
+static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *out) {
+  size_t panel = (size_t)k->taps * k->depth * NR;
+  int n = k->n;
+  float tile[MR * NR];
+  /* ROW_TILES tiles of rows at a time, panel by panel: one panel of w (taps * depth * NR floats)
+     stays in L1 across the tiles instead of all of w streaming through it for every tile. */
+  for (size_t done = 0; done < count; done += (size_t)MR * ROW_TILES) {
+    int tiles = 0;
+    for (; tiles < ROW_TILES && done + (size_t)tiles * MR < count; tiles++, t0 = step_after(t0, MR, k->time)) {
+      size_t r = r0 + done + (size_t)tiles * MR;
+      size_t left = count - (done + (size_t)tiles * MR);
+      int mr = left < MR ? (int)left : MR;
+      const float **rows = k->rows + (size_t)tiles * k->taps * MR;
+      for (int i = 0; i < MR; i++) {
+        int t = step_after(t0, i, k->time);
+        for (int j = 0; j < k->taps; j++) {
+          long offset = (long)k->sign * k->offsets[j], s = t + offset;
+          rows[j * MR + i] = i < mr && s >= 0 && s < k->time
+                                 ? k->in + (size_t)((long)(r + i) + offset - (long)k->in_first) * k->depth
+                                 : k->zeros;
+        }
       }
-    else
-      for (int j = 0; j < n; j++) row[j] += bias[j];
+#ifndef GEMM_AVX2
+      pack_row_tile(k->taps, k->depth, rows, k->packed + (size_t)tiles * k->taps * k->depth * MR);
+#endif
+    }
+    for (int jp = 0; jp < panels(n); jp++) {
+      int nr = n - jp * NR < NR ? n - jp * NR : NR;
+      const float *s = k->start ? k->start + jp * NR : NULL;
+      for (int q = 0; q < tiles; q++) {
+        size_t at = done + (size_t)q * MR;
+        int mr = count - at < MR ? (int)(count - at) : MR;
+        float *dst = out + at * n + jp * NR;
+        int whole = mr == MR && nr == NR;
+#ifdef GEMM_AVX2
+        const float *const *rows = k->rows + (size_t)q * k->taps * MR;
+        row_kernel(k->taps, k->depth, rows, k->w + jp * panel, s, k->relu, whole ? dst : tile, whole ? n : NR);
+#else
+        const float *a = k->packed + (size_t)q * k->taps * k->depth * MR;
+        row_kernel_packed(k->taps * k->depth, a, k->w + jp * panel, s, k->relu, whole ? dst : tile, whole ? n : NR);
+#endif
+        if (!whole)
+          for (int i = 0; i < mr; i++) memcpy(dst + (size_t)i * n, tile + i * NR, (size_t)nr * sizeof(float));
+      }
+    }
+  }
+}
+
+/*
+ * NR-wide panels of B = the columns over kc rows (column i is channel i % C of tap i / C);
+ * src[j * CONV_BLOCK + p]: row p's x row shifted by tap j (or zeros). Each panel is copied a
+ * contiguous run of channels at a time; missing columns are zero.
+ */
+static void pack_columns(int kc, int channels, int width, const float *const *src, float *dst) {
+  for (int j0 = 0; j0 < width; j0 += NR) {
+    int nr = width - j0 < NR ? width - j0 : NR;
+    for (int q = 0; q < nr;) {
+      int i = j0 + q, j = i / channels, c = i % channels;
+      int len = channels - c < nr - q ? channels - c : nr - q;
+      const float *const *s = src + (size_t)j * CONV_BLOCK;
+      if (len == NR) /* a whole panel from one tap: a fixed-size copy the compiler inlines */
+        for (int p = 0; p < kc; p++) memcpy(dst + p * NR, s[p] + c, NR * sizeof(float));
+      else
+        for (int p = 0; p < kc; p++) {
+          float *restrict to = dst + p * NR + q;
+          const float *restrict from = s[p] + c;
+          for (int e = 0; e < len; e++) to[e] = from[e];
+        }
+      q += len;
+    }
+    if (nr < NR)
+      for (int p = 0; p < kc; p++) memset(dst + p * NR + nr, 0, (size_t)(NR - nr) * sizeof(float));
+    dst += (size_t)NR * kc;
+  }
+}
+
+/*
+ * MR-high panels of A = the columns transposed over kc rows, A rows i0 .. i0+mc-1 (row i is
+ * channel i % C of tap i / C); src as for pack_columns. Missing rows are zero.
+ */
+static void pack_columns_t(int mc, int kc, int i0, int channels, int width, const float *const *src, float *dst) {
+  for (int ip = 0; ip < mc; ip += MR) {
+    int mr = mc - ip < MR ? mc - ip : MR;
+    int i = i0 + ip, j = i / channels, c = i % channels;
+    if (mr == MR && c + MR <= channels) {
+      const float *const *s = src + (size_t)j * CONV_BLOCK;
+      for (int p = 0; p < kc; p++) memcpy(dst + p * MR, s[p] + c, MR * sizeof(float));
+    } else {
+      for (int q = 0; q < MR; q++) {
+        int iq = i + q, jq = iq / channels, cq = iq % channels;
+        for (int p = 0; p < kc; p++) dst[p * MR + q] = q < mr && iq < width ? src[(size_t)jq * CONV_BLOCK + p][cq] : 0.0f;
+      }
+    }
+    dst += (size_t)MR * kc;
+  }
+}
+
+/* Rounds n up to a multiple of `to`. */
+static size_t round_up(int n, int to) { return (size_t)(n + to - 1) / to * to; }
+
+/*
+ * One filter (the Dense layer to one output that ends most models): a dot product or an axpy a
+ * row and tap instead of 16-column tiles with 15 columns of padding. dot8's 8 partial sums are
+ * what the compiler vectorises; they are added in a fixed order.
+ */
+static float dot8(const float *a, const float *b, int n) {
+  float s[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, tail = 0.0f;
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
+  for (; i < n; i++) tail += a[i] * b[i];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + tail;
+}
+
+static void axpy(int n, float alpha, const float *restrict x, float *restrict y) {
+  for (int i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+static void conv_forward_one(const ConvDims *d, const float *x, const float *kernel, const float *bias, float *y) {
+  int C = d->channels, T = d->time;
+  size_t total = (size_t)d->batch * T;
+  for (size_t r = 0; r < total; r++) {
+    int t = (int)(r % (size_t)T);
+    float v = bias[0];
+    for (int j = 0; j < d->taps; j++) {
+      long s = (long)t + d->offsets[j];
+      if (s >= 0 && s < T) v += dot8(x + (size_t)((long)r + d->offsets[j]) * C, kernel + (size_t)j * C, C);
+    }
+    y[r] = d->relu && !(v > 0.0f) ? 0.0f : v;
+  }
+}
+
+static void conv_backward_one(const ConvDims *d, const float *x, const float *kernel, const float *y, const float *dy,
+                              float *dx, float *dkernel, float *dbias) {
+  int C = d->channels, T = d->time;
+  size_t total = (size_t)d->batch * T;
+  memset(dkernel, 0, (size_t)d->taps * C * sizeof(float));
+  dbias[0] = 0.0f;
+  for (size_t r = 0; r < total; r++) {
+    int t = (int)(r % (size_t)T);
+    float dz = d->relu && !(y[r] > 0.0f) ? 0.0f : dy[r];
+    dbias[0] += dz;
+    /* dx[r] = sum_j dz[r - offsets[j]] kernel_j; dKernel_j += x[r + offsets[j]] dz[r]. */
+    float *dxr = dx + r * C;
+    memset(dxr, 0, (size_t)C * sizeof(float));
+    for (int j = 0; j < d->taps; j++) {
+      long o = d->offsets[j], back = (long)t - o, ahead = (long)t + o;
+      if (back >= 0 && back < T) {
+        size_t q = (size_t)((long)r - o);
+        float g = d->relu && !(y[q] > 0.0f) ? 0.0f : dy[q];
+        axpy(C, g, kernel + (size_t)j * C, dxr);
+      }
+      if (ahead >= 0 && ahead < T) axpy(C, dz, x + (size_t)((long)r + o) * C, dkernel + (size_t)j * C);
+    }
   }
 }
 
 static int conv_forward(const ConvDims *d, const float *x, const float *kernel, const float *bias, float *y) {
-  int F = d->filters, direct = conv_direct(d);
-  int width = d->taps * d->channels;
-  size_t rows = (size_t)d->batch * d->time;
-  PackedB w = {0};
-  float *cols = NULL;
-  int status = -1;
-  if (packed_b_init(&w, width, F, kernel, F, 1)) goto done;
-  if (!direct && !(cols = aligned_floats((size_t)CONV_BLOCK_ROWS * width))) goto done;
-  for (size_t r0 = 0; r0 < rows; r0 += CONV_BLOCK_ROWS) {
-    int m = rows - r0 < (size_t)CONV_BLOCK_ROWS ? (int)(rows - r0) : CONV_BLOCK_ROWS;
-    if (!direct) conv_columns(d, x, r0, m, cols);
-    float *yb = y + r0 * F;
-    if (gemm_packed(m, direct ? x + r0 * d->channels : cols, width, 1, &w, yb, F, 0)) goto done;
-    bias_activation(m, F, bias, d->relu, yb);
+  int C = d->channels, F = d->filters;
+  if (F == 1) {
+    conv_forward_one(d, x, kernel, bias, y);
+    return 0;
   }
+  float *w = aligned_floats(packed_taps_size(d->taps, C, F));
+  float *start = aligned_floats((size_t)panels(F) * NR);
+  float *zeros = calloc((size_t)C, sizeof(float));
+  const float **rows = malloc((size_t)ROW_TILES * d->taps * MR * sizeof(*rows));
+  float *packed = ROW_KERNEL_PACKS_A ? aligned_floats((size_t)ROW_TILES * d->taps * C * MR) : NULL;
+  int status = -1;
+  if (!w || !start || !zeros || !rows || (ROW_KERNEL_PACKS_A && !packed)) goto done;
+  pack_b_taps(d->taps, C, F, kernel, (ptrdiff_t)C * F, F, 1, w);
+  memset(start, 0, (size_t)panels(F) * NR * sizeof(float));
+  memcpy(start, bias, (size_t)F * sizeof(float));
+  RowConv k = {d->time, C, F, d->taps, d->offsets, 1, x, 0, w, start, d->relu, rows, packed, zeros};
+  conv_rows(&k, 0, (size_t)d->batch * d->time, 0, y);
   status = 0;
 done:
-  packed_b_free(&w);
-  free(cols);
+  free(w);
+  free(start);
+  free(zeros);
+  free(rows);
+  free(packed);
   return status;
 }
 
 static int conv_backward(const ConvDims *d, const float *x, const float *kernel, const float *y, const float *dy,
                          float *dx, float *dkernel, float *dbias) {
-  int C = d->channels, F = d->filters, direct = conv_direct(d);
-  int width = d->taps * C;
-  size_t rows = (size_t)d->batch * d->time;
-  PackedB wt = {0};
-  float *cols = NULL, *dcols = NULL, *dz = NULL;
-  int status = -1;
-  if (packed_b_init(&wt, F, width, kernel, 1, F)) goto done;
-  if (!direct && (!(cols = aligned_floats((size_t)CONV_BLOCK_ROWS * width)) ||
-                  !(dcols = aligned_floats((size_t)CONV_BLOCK_ROWS * width))))
-    goto done;
-  if (d->relu && !(dz = aligned_floats((size_t)CONV_BLOCK_ROWS * F))) goto done;
-  memset(dkernel, 0, (size_t)width * F * sizeof(float));
-  memset(dbias, 0, (size_t)F * sizeof(float));
-  if (!direct) memset(dx, 0, rows * C * sizeof(float));
-  for (size_t r0 = 0; r0 < rows; r0 += CONV_BLOCK_ROWS) {
-    int m = rows - r0 < (size_t)CONV_BLOCK_ROWS ? (int)(rows - r0) : CONV_BLOCK_ROWS;
-    const float *g = dy + r0 * F;
-    if (d->relu) {
-      const float *yb = y + r0 * F;
-      for (size_t i = 0; i < (size_t)m * F; i++) dz[i] = yb[i] > 0.0f ? g[i] : 0.0f;
-      g = dz;
-    }
-    add_column_sums(m, F, g, dbias);
-    const float *a = direct ? x + r0 * C : cols;
-    if (!direct) conv_columns(d, x, r0, m, cols);
-    if (gemm(width, F, m, a, 1, width, g, F, 1, dkernel, F, 1)) goto done;
-    if (gemm_packed(m, g, F, 1, &wt, direct ? dx + r0 * C : dcols, width, 0)) goto done;
-    if (!direct) conv_scatter(d, dcols, r0, m, dx);
+  int C = d->channels, F = d->filters, T = d->time, taps = d->taps, width = taps * C;
+  if (F == 1) {
+    conv_backward_one(d, x, kernel, y, dy, dx, dkernel, dbias);
+    return 0;
   }
+  size_t total = (size_t)d->batch * T;
+  int lo = d->offsets[0], hi = d->offsets[0];
+  for (int j = 1; j < taps; j++) {
+    if (d->offsets[j] < lo) lo = d->offsets[j];
+    if (d->offsets[j] > hi) hi = d->offsets[j];
+  }
+  /*
+   * dx rows k0 .. k0+kc-1 read dz rows k0-hi .. k0+kc-1-lo, dKernel and dBias rows k0 .. k0+kc-1:
+   * the block's dz buffer holds rows k0-before .. k0+kc-1+after.
+   */
+  size_t before = hi > 0 ? (size_t)hi : 0, after = lo < 0 ? (size_t)-(long)lo : 0;
+  /* A row further than time - 1 away is never in the same sequence: never read. */
+  if (before > (size_t)T - 1) before = (size_t)T - 1;
+  if (after > (size_t)T - 1) after = (size_t)T - 1;
+  float *wt = aligned_floats(packed_taps_size(taps, F, C));
+  float *zeros = calloc((size_t)(C > F ? C : F), sizeof(float));
+  const float **rows = malloc((size_t)ROW_TILES * taps * MR * sizeof(*rows));
+  float *packed = ROW_KERNEL_PACKS_A ? aligned_floats((size_t)ROW_TILES * taps * F * MR) : NULL;
+  const float **src = malloc((size_t)taps * CONV_BLOCK * sizeof(*src));
+  /*
+   * dKernel = columns^T dz as is (M = taps * C, N = F) or transposed (M = F, N = taps * C, then
+   * transposed into place). The transposed form packs faster (x copied in 16-float runs, not
+   * 6-float ones; about 2% of the backward pass at 64 -> 64, k3) and is kept unless it pads more
+   * than a tenth more products to whole MR x NR tiles (F = 64, taps * C = 36: 3168 against 2304).
+   */
+  size_t padded_t = round_up(F, MR) * round_up(width, NR), padded = round_up(width, MR) * round_up(F, NR);
+  int transposed = padded_t * 10 <= padded * 11;
+  float *dkt = transposed ? aligned_floats((size_t)F * width) : NULL;
+  float *zb = d->relu ? aligned_floats((CONV_BLOCK + before + after) * F) : NULL;
+  float *pa = packed_a_reserve(), *pb = packed_b_reserve(packed_b_size(CONV_BLOCK, transposed ? width : F));
+  int status = -1;
+  if (!wt || !zeros || !rows || (ROW_KERNEL_PACKS_A && !packed) || !src || (transposed && !dkt) || (d->relu && !zb) ||
+      !pa || !pb)
+    goto done;
+  /* dx[r] = sum_j dz[r - offsets[j]] kernel_j^T: tap j's B is kernel[j] read transposed. */
+  pack_b_taps(taps, F, C, kernel, (ptrdiff_t)C * F, 1, F, wt);
+  RowConv back = {T, F, C, taps, d->offsets, -1, dy, 0, wt, NULL, 0, rows, packed, zeros};
+  memset(dbias, 0, (size_t)F * sizeof(float));
+  int t0 = 0;
+  for (size_t k0 = 0; k0 < total; k0 += CONV_BLOCK, t0 = step_after(t0, CONV_BLOCK, T)) {
+    int kc = total - k0 < CONV_BLOCK ? (int)(total - k0) : CONV_BLOCK;
+    const float *dz = dy + k0 * F; /* the block's own dz rows */
+    if (d->relu) {
+      size_t first = k0 > before ? k0 - before : 0;
+      size_t last = total - (k0 + kc) > after ? k0 + kc + after : total;
+      for (size_t r = first; r < last; r++) {
+        const float *g = dy + r * F, *yr = y + r * F;
+        float *z = zb + (r - first) * F;
+        for (int f = 0; f < F; f++) z[f] = yr[f] > 0.0f ? g[f] : 0.0f;
+      }
+      back.in = zb;
+      back.in_first = first;
+      dz = zb + (k0 - first) * F;
+    }
+    for (int p = 0; p < kc; p++)
+      for (int f = 0; f < F; f++) dbias[f] += dz[(size_t)p * F + f];
+
+    /* dKernel += columns^T dz over the block's rows (or dKernel^T += dz^T columns). */
+    for (int p = 0, t = t0; p < kc; p++, t = t + 1 == T ? 0 : t + 1)
+      for (int j = 0; j < taps; j++) src[(size_t)j * CONV_BLOCK + p] = shifted_row(x, k0 + p, t, T, C, d->offsets[j], zeros);
+    int m = transposed ? F : width, n = transposed ? width : F, acc = k0 > 0;
+    float *c = transposed ? dkt : dkernel;
+    /* With C a multiple of NR every B panel is one tap's NR-channel run of x rows: read in place. */
+    int in_place = transposed && C % NR == 0;
+    if (in_place) {
+    } else if (transposed) {
+      pack_columns(kc, C, width, src, pb);
+    } else {
+      PackedB bz = {kc, F, pb};
+      packed_b_fill(&bz, kc, F, dz, F, 1);
+    }
+    for (int i0 = 0; i0 < m; i0 += MC) {
+      int mc = m - i0 < MC ? m - i0 : MC;
+      if (transposed) pack_a(mc, kc, dz + i0, 1, F, pa);
+      else pack_columns_t(mc, kc, i0, C, width, src, pa);
+      for (int jp = 0; jp < panels(n); jp++) {
+        int nr = n - jp * NR < NR ? n - jp * NR : NR;
+        const float *bp = pb + (size_t)jp * kc * NR;
+        const float *const *brows = src + (size_t)(jp * NR / C) * CONV_BLOCK;
+        int boff = jp * NR % C;
+        for (int ip = 0; ip * MR < mc; ip++) {
+          int mr = mc - ip * MR < MR ? mc - ip * MR : MR;
+          const float *ap = pa + (size_t)ip * MR * kc;
+          float *ct = c + (size_t)(i0 + ip * MR) * n + jp * NR;
+          if (in_place && mr == MR) {
+            micro_kernel_brows(kc, ap, brows, boff, ct, n, acc);
+          } else if (in_place) {
+            float tile[MR * NR];
+            micro_kernel_brows(kc, ap, brows, boff, tile, NR, 0);
+            for (int i = 0; i < mr; i++)
+              for (int j = 0; j < NR; j++) ct[(size_t)i * n + j] = acc ? ct[(size_t)i * n + j] + tile[i * NR + j] : tile[i * NR + j];
+          } else if (mr == MR && nr == NR) {
+            micro_kernel(kc, ap, bp, ct, n, acc);
+          } else {
+            edge_kernel(kc, mr, nr, ap, bp, ct, n, acc);
+          }
+        }
+      }
+    }
+
+    conv_rows(&back, k0, (size_t)kc, t0, dx + k0 * C);
+  }
+  if (transposed)
+    for (int i = 0; i < width; i++)
+      for (int f = 0; f < F; f++) dkernel[(size_t)i * F + f] = dkt[(size_t)f * width + i];
   status = 0;
 done:
-  packed_b_free(&wt);
-  free(cols);
-  free(dcols);
-  free(dz);
+  free(wt);
+  free(zeros);
+  free(rows);
+  free(packed);
+  free(src);
+  free(dkt);
+  free(zb);
   return status;
 }

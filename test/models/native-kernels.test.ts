@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../core/index.ts';
 import { simulateDataset } from '../../simulator/index.ts';
 import { loadNativeKernels, nativeKernelsStatus } from '../../models/recurrence/native.ts';
+import { addonStatus, loadAddon } from '../../models/native/index.ts';
 import {
   gruBackward64, gruForward64, lstmBackward64, lstmForward64, referenceKernels, type Sequence64,
 } from '../../models/recurrence/reference-js.ts';
@@ -209,4 +210,119 @@ describe('JS reference forward matches tfjs-layers (sigmoid recurrent activation
       layer.dispose();
     });
   }
+});
+
+interface ConvCase { batch: number; time: number; channels: number; filters: number; offsets: number[]; relu: boolean }
+
+// Sizes straddle the kernel's blocks: rows past one 252-row backward block and not a multiple of
+// the 6-row tile, tap widths that split 16-column panels, 1 and 19 filters (partial panels),
+// dilation, offsets that reach past the sequence, and one-sided offsets (the dz rows a block
+// borrows from its neighbours).
+const CONV_CASES: ConvCase[] = [
+  { batch: 7, time: 50, channels: 20, filters: 19, offsets: [-1, 0, 1], relu: true },
+  { batch: 3, time: 37, channels: 70, filters: 40, offsets: [-4, -2, 0, 2], relu: false },
+  { batch: 1, time: 600, channels: 5, filters: 1, offsets: [0], relu: true },
+  { batch: 3, time: 20, channels: 11, filters: 1, offsets: [-1, 0, 2], relu: false },
+  { batch: 2, time: 4, channels: 3, filters: 33, offsets: [-5, 0, 6], relu: true },
+  { batch: 5, time: 130, channels: 7, filters: 18, offsets: [2, 5], relu: true },
+  { batch: 4, time: 90, channels: 9, filters: 6, offsets: [-7, -3], relu: true },
+  { batch: 2, time: 300, channels: 4, filters: 3, offsets: [-260, 255], relu: true },
+  // Channels a multiple of 16: dKernel reads x's rows in place (20 filters: a partial row tile).
+  { batch: 4, time: 75, channels: 32, filters: 20, offsets: [-1, 0, 1], relu: true },
+  // dKernel in its untransposed form (the other form would pad a tenth more products).
+  { batch: 3, time: 100, channels: 12, filters: 64, offsets: [-1, 0, 1], relu: true },
+  { batch: 2, time: 140, channels: 10, filters: 32, offsets: [-2, 0, 2], relu: false },
+];
+
+function convArgs(c: ConvCase) {
+  const rng = createRng(13, 'conv', c.batch, c.time, c.channels, c.filters);
+  const rows = c.batch * c.time;
+  return {
+    batch: c.batch, time: c.time, channels: c.channels, filters: c.filters, taps: c.offsets.length,
+    offsets: Int32Array.from(c.offsets), relu: c.relu,
+    x: uniform(rng, rows * c.channels, 1), kernel: uniform(rng, c.offsets.length * c.channels * c.filters, 0.5),
+    bias: uniform(rng, c.filters, 0.5), dy: uniform(rng, rows * c.filters, 1),
+  };
+}
+
+/** The convolution and its gradients as plain float64 loops; relu's mask from `yMask` (the kernel's own output). */
+function convReference(a: ReturnType<typeof convArgs>, yMask: Float32Array) {
+  const { batch: B, time: T, channels: C, filters: F, offsets } = a;
+  const y = new Float32Array(B * T * F), dx = new Float64Array(B * T * C), dk = new Float64Array(offsets.length * C * F);
+  const db = new Float64Array(F);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const r = b * T + t;
+      for (let f = 0; f < F; f++) {
+        let v = a.bias[f];
+        offsets.forEach((o, j) => {
+          if (t + o < 0 || t + o >= T) return;
+          for (let c = 0; c < C; c++) v += a.x[(r + o) * C + c] * a.kernel[(j * C + c) * F + f];
+        });
+        y[r * F + f] = a.relu ? Math.max(v, 0) : v;
+        const dz = a.relu && !(yMask[r * F + f] > 0) ? 0 : a.dy[r * F + f];
+        db[f] += dz;
+        offsets.forEach((o, j) => {
+          if (t + o < 0 || t + o >= T) return;
+          for (let c = 0; c < C; c++) {
+            dk[(j * C + c) * F + f] += a.x[(r + o) * C + c] * dz;
+            dx[(r + o) * C + c] += a.kernel[(j * C + c) * F + f] * dz;
+          }
+        });
+      }
+    }
+  }
+  return { y, dx: Float32Array.from(dx), dKernel: Float32Array.from(dk), dBias: Float32Array.from(db) };
+}
+
+const convName = (c: ConvCase): string =>
+  `b${c.batch} t${c.time} c${c.channels} f${c.filters} offsets ${c.offsets.join(',')}${c.relu ? ' relu' : ''}`;
+
+const addon = loadAddon();
+describe('native conv kernel matches float64 loops', { skip: addon ? false : `native addon not available: ${addonStatus().detail}` }, () => {
+  for (const c of CONV_CASES) {
+    test(convName(c), () => {
+      const a = convArgs(c);
+      const { y } = addon!.convForward(a);
+      const g = addon!.convBackward({ ...a, y });
+      const ref = convReference(a, y);
+      assertClose(y, ref.y, 'y');
+      for (const k of ['dx', 'dKernel', 'dBias'] as const) assertClose(g[k], ref[k], k);
+      assert.deepEqual(addon!.convForward(a).y, y, 'same inputs, same bytes');
+      assert.deepEqual(addon!.convBackward({ ...a, y }), g, 'same inputs, same bytes');
+    });
+  }
+
+  test('the generic C path too (TIDAL_NATIVE_ISA=generic)', () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { loadAddon, nativeKernelPath } from './models/native/index.ts';
+      const addon = loadAddon();
+      const cases = JSON.parse(readFileSync(0, 'utf8'));
+      const out = cases.map((a) => {
+        const args = { ...a, offsets: Int32Array.from(a.offsets), x: Float32Array.from(a.x), kernel: Float32Array.from(a.kernel),
+          bias: Float32Array.from(a.bias), dy: Float32Array.from(a.dy) };
+        const { y } = addon.convForward(args);
+        const g = addon.convBackward({ ...args, y });
+        return [y, g.dx, g.dKernel, g.dBias].map((v) => Array.from(v));
+      });
+      console.log(JSON.stringify({ path: nativeKernelPath(), out }));`;
+    const all = CONV_CASES.map(convArgs);
+    const plain = all.map((a) => ({ ...a, offsets: Array.from(a.offsets), x: Array.from(a.x), kernel: Array.from(a.kernel),
+      bias: Array.from(a.bias), dy: Array.from(a.dy) }));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, TIDAL_NATIVE_ISA: 'generic' }, input: JSON.stringify(plain), encoding: 'utf8', maxBuffer: 1 << 26,
+    });
+    assert.equal(r.status, 0, r.error?.message ?? r.stderr);
+    const { path, out } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { path: string; out: number[][][] };
+    assert.equal(path, 'native-generic');
+    all.forEach((a, i) => {
+      const [y, dx, dKernel, dBias] = out[i].map((v) => Float32Array.from(v));
+      const ref = convReference(a, y);
+      assertClose(y, ref.y, `${convName(CONV_CASES[i])} y`);
+      assertClose(dx, ref.dx, `${convName(CONV_CASES[i])} dx`);
+      assertClose(dKernel, ref.dKernel, `${convName(CONV_CASES[i])} dKernel`);
+      assertClose(dBias, ref.dBias, `${convName(CONV_CASES[i])} dBias`);
+    });
+  });
 });
