@@ -13,6 +13,7 @@ import { recurrent } from '../models/recurrence/index.ts';
 import { conv1dIm2col } from '../models/layers/conv1d-im2col.ts';
 import { transformerEncoderLayer } from '../models/layers/transformer-encoder-layer.ts';
 import { getModel } from '../models/registry.ts';
+import { AdamOptimizer } from '../models/training/index.ts';
 import { ROWS_PER_BREATH } from '../dataset/index.ts';
 
 export interface BenchCase {
@@ -180,3 +181,29 @@ BENCH_CASES.push(
     batches: 3,
   },
 );
+
+/**
+ * The pipeline's training step (models/training/fit-fold.ts) on one batch: MAE, gradients of every
+ * trainable variable, then its own Adam. The loss stays on the device: `lastLoss()` is the latest
+ * step's, and reading it waits for every step queued before it.
+ */
+export function trainingStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { step(): void; lastLoss(): tf.Tensor } {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, variables);
+  let pending: tf.Tensor | null = null;
+  return {
+    step() {
+      pending?.dispose();
+      pending = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(tf.abs(tf.sub(model.apply(x, { training: true }) as tf.Tensor, y))) as tf.Scalar, variables);
+        optimizer.apply(variables.map((v) => grads[v.name]), 1e-3);
+        return value;
+      });
+    },
+    lastLoss() {
+      if (!pending) throw new Error('trainingStep: no step has run yet');
+      return pending;
+    },
+  };
+}

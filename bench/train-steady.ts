@@ -13,8 +13,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../models/backend.ts';
 import { nativeKernelPath } from '../models/native/index.ts';
-import { AdamOptimizer } from '../models/training/index.ts';
-import { BENCH_CASES } from './train-cases.ts';
+import { BENCH_CASES, trainingStep } from './train-cases.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,26 +36,15 @@ const model = c.build();
 const x = tf.randomUniform([batch, ...c.inputShape], -1, 1, 'float32', 1);
 const outShape = (model.outputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
 const y = tf.randomUniform([batch, ...outShape], -1, 1, 'float32', 2);
-const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, variables);
-let pending: tf.Tensor | null = null;
-const step = () => {
-  pending?.dispose();
-  pending = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
-      () => tf.mean(tf.abs(tf.sub(model.apply(x, { training: true }) as tf.Tensor, y))) as tf.Scalar, variables);
-    optimizer.apply(variables.map((v) => grads[v.name]), 1e-3);
-    return value;
-  });
-};
+const { step, lastLoss } = trainingStep(model, x, y);
 
 console.log(`bench train-steady  ${new Date().toISOString()}  ${c.name}, wasm, batch ${batch}, kernels ${nativeKernelPath()}`);
 for (let i = 0; i < 3; i++) step();
-await pending!.data();
+await lastLoss().data();
 for (let r = 0; r < rounds; r++) {
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < batches; i++) step();
-  await pending!.data();
+  await lastLoss().data();
   const cpu = process.cpuUsage(cpu0);
   const ms = (cpu.user + cpu.system) / 1e3 / batches;
   console.log(`round ${r + 1}: ${ms.toFixed(1)} CPU ms a batch, ${((batch * 1000) / ms).toFixed(0)} seq per CPU-s`);

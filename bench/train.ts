@@ -27,8 +27,7 @@ import { createRng } from '../core/seed.ts';
 import { selectBackend, type BackendName } from '../models/backend.ts';
 import { nativeKernelPath } from '../models/native/index.ts';
 import { countWebGpuDispatches } from '../models/recurrence/webgpu-dispatch-count.ts';
-import { AdamOptimizer } from '../models/training/index.ts';
-import { BENCH_CASES, type BenchCase } from './train-cases.ts';
+import { BENCH_CASES, trainingStep, type BenchCase } from './train-cases.ts';
 
 const BATCH = 256;
 const TINY_BATCH = 8;
@@ -84,23 +83,10 @@ async function runChild(job: Job): Promise<Measured> {
   const x = randomBatch([batch, ...c.inputShape], 1);
   const outShape = (model.outputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
   const y = randomBatch([batch, ...outShape], 2);
-  // The pipeline's training step (models/training/fit-fold.ts): gradients of every trainable
-  // variable, then its own Adam; the loss stays on the device until the timed batches are done.
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, variables);
-  let pending: tf.Tensor | null = null;
-  const step = () => {
-    pending?.dispose();
-    pending = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(
-        () => tf.mean(tf.abs(tf.sub(model.apply(x, { training: true }) as tf.Tensor, y))) as tf.Scalar, variables);
-      optimizer.apply(variables.map((v) => grads[v.name]), 1e-3);
-      return value;
-    });
-  };
+  const { step, lastLoss } = trainingStep(model, x, y);
   let loss = NaN;
   const readLoss = async () => {
-    loss = (await pending!.data())[0];
+    loss = (await lastLoss().data())[0];
   };
   for (let i = 0; i < job.warmup; i++) {
     step();
