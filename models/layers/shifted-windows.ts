@@ -5,6 +5,7 @@
  * Conv2DBackpropFilter, which the wasm backend lacks.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hostView, scratchTensor } from '../native/index.ts';
 
 /** Row t of block j of the result is x[t + offsets[j]] ([B, T, C] -> [B, T, offsets.length * C]). */
 export function shiftedWindows(x: tf.Tensor3D, offsets: readonly number[]): tf.Tensor3D {
@@ -86,11 +87,14 @@ function resizeTime(x: tf.Tensor3D, before: number, after: number): tf.Tensor3D 
     });
   }
   // The host-memory backends' Slice and Pad loop per element (measured 5-10x slower than the
-  // convolution itself on cpu); one block copy per breath instead.
-  const source = x.dataSync() as Float32Array;
-  const out = new Float32Array(batch * outTime * channels);
+  // convolution itself on cpu); one block copy per breath instead, from x's own memory into the
+  // result's (on wasm both in the heap: no copy out of it and back).
+  const result = scratchTensor([batch, outTime, channels]);
+  const out = hostView(result);
+  const source = hostView(x);
+  out.fill(0);
   for (let b = 0; b < batch; b++) {
     out.set(source.subarray((b * time + first) * channels, (b * time + last) * channels), (b * outTime + first + before) * channels);
   }
-  return tf.tensor3d(out, [batch, outTime, channels]);
+  return result as tf.Tensor3D;
 }
