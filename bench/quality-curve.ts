@@ -116,6 +116,7 @@ export async function curveMain(argv: string[]): Promise<void> {
     ...points.map(({ breaths, epochs, run: { seconds, metrics: m } }) =>
       `| ${breaths} | ${epochs.join(' / ')} | ${seconds.toFixed(0)} | ${fmtMae(m.blendOofMae)} | ${fmtMae(m.blendTestMae)} | ${fmtMae(m.testMae)} | ${fmtMae(m.baselineTestMae)} |`),
   ].join('\n');
+  const reading = curveReading(points.map(({ breaths, epochs, run }) => ({ breaths, epochs: Math.min(...epochs), mae: run.metrics.testMae })));
   const command = `npm run quality -- --curve --sizes ${sizes.join(',')} --test-breaths ${testBreaths} --seed ${seed}${values['curve-budget'] ? ` --curve-budget ${values['curve-budget']}` : ''}`;
   const body = `What more data buys the default ensemble: the \`default\` preset (${preset.models.map((x) => x.id ?? x.name).join(' + ')},
 ${preset.folds.k} folds) trained on the first N breaths of one simulated training set and scored on
@@ -130,8 +131,23 @@ seed gives the same curve. A regression shows as a higher MAE at the same size.
 - Data: built-in simulator, seed ${seed}; training sets nested (each the first N breaths of the largest)${smallCheck ? '\n- **A check of the machinery (sizes or budget below the measurement\'s), not the measurement**' : ''}
 
 ${rows}
-`;
+${reading ? `\n${reading}\n` : ''}`;
   console.log(`\n${rows}\n`);
   writeQualitySection(values.out!, CURVE_HEADING, body);
   console.log(`wrote the "${CURVE_HEADING}" section of ${values.out}`);
+}
+
+/**
+ * One sentence on the curve's shape: where the test MAE after post-processing is lowest and what
+ * the sizes past it had to work with (the same budget spread over more breaths is fewer passes).
+ */
+export function curveReading(points: { breaths: number; epochs: number; mae: number | null }[]): string | null {
+  const scored = points.filter((p): p is { breaths: number; epochs: number; mae: number } => p.mae !== null);
+  if (scored.length < 2) return null;
+  const best = scored.reduce((a, b) => (b.mae < a.mae ? b : a));
+  const first = scored[0];
+  const after = scored.filter((p) => p.breaths > best.breaths);
+  const gain = `From ${first.breaths} to ${best.breaths} breaths the test MAE after post-processing falls ${(100 * (1 - best.mae / first.mae)).toFixed(1)}% (${fmtMae(first.mae)} -> ${fmtMae(best.mae)})`;
+  if (after.length === 0) return `${gain}: more data still pays at this budget.`;
+  return `${gain}; past ${best.breaths} it does not fall (${after.map((p) => `${fmtMae(p.mae)} at ${p.breaths} breaths, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'} a job`).join('; ')}): the same budget spread over more breaths is fewer passes over each, so a larger data set pays only with a larger budget.`;
 }
