@@ -66,6 +66,65 @@ const ROWS = Array.from({ length: ROWS_PER_THREAD }, (_, r) => r);
 /** `line` once a row of the thread's block, with {r} replaced by the row number (unrolled). */
 const perRow = (line: string): string => ROWS.map((r) => line.replaceAll('{r}', String(r))).join('\n  ');
 
+const LSTM_CELL = `
+// Gates i, f, g, o of unit u from the recurrent product z, then the cell update.
+fn lstmCell(b : i32, d : i32, u : i32, s : i32, t : i32, zr : vec4<f32>) {
+  let xo = (b * T + t) * D * G + d * G;
+  let bo = d * G;
+  let z = zr + vec4<f32>(X[xo + u] + Bias[bo + u], X[xo + U + u] + Bias[bo + U + u],
+    X[xo + 2 * U + u] + Bias[bo + 2 * U + u], X[xo + 3 * U + u] + Bias[bo + 3 * U + u]);
+  var hp = 0.0;
+  var cp = 0.0;
+  if (s == 0) {
+    hp = H0[stateAt(d, b) + u];
+    cp = C0[stateAt(d, b) + u];
+  } else {
+    let po = traceAt(b, timeBefore(d, t), d);
+    hp = result[po + u];
+    cp = result[po + U + u];
+  }
+  let i = sigm(z.x);
+  let f = sigm(z.y);
+  let g = tanhs(z.z);
+  let o = sigm(z.w);
+  let c = f * cp + i * g;
+  let o0 = traceAt(b, t, d);
+  result[o0 + u] = o * tanhs(c);
+  result[o0 + U + u] = c;
+  result[o0 + 2 * U + u] = i;
+  result[o0 + 3 * U + u] = f;
+  result[o0 + 4 * U + u] = g;
+  result[o0 + 5 * U + u] = o;
+  result[o0 + 6 * U + u] = hp;
+  result[o0 + 7 * U + u] = cp;
+}`;
+
+const LSTM_CELL_GRAD = `
+// dhRec: the recurrent part of dh (the later step's dz R^T); then dc and this step's dz.
+fn lstmCellGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dhRec : f32) {
+  let to = traceAt(b, t, d);
+  let dh = DY[((b * T + t) * D + d) * U + u] + dhRec;
+  var dc = 0.0;
+  if (s < T - 1) {
+    let tn = timeAfter(d, t);
+    dc = result[gradAt(b, tn, d) + G + u] * Trace[traceAt(b, tn, d) + 3 * U + u];
+  }
+  let c = Trace[to + U + u];
+  let i = Trace[to + 2 * U + u];
+  let f = Trace[to + 3 * U + u];
+  let g = Trace[to + 4 * U + u];
+  let o = Trace[to + 5 * U + u];
+  let cp = Trace[to + 7 * U + u];
+  let tc = tanhs(c);
+  dc += dh * o * (1.0 - tc * tc);
+  let go = gradAt(b, t, d);
+  result[go + u] = dc * g * i * (1.0 - i);
+  result[go + U + u] = dc * cp * f * (1.0 - f);
+  result[go + 2 * U + u] = dc * i * (1.0 - g * g);
+  result[go + 3 * U + u] = dh * tc * o * (1.0 - o);
+  result[go + G + u] = dc;
+}`;
+
 abstract class SequenceProgram implements WebGpuProgram {
   abstract variableNames: string[];
   outputShape: number[];
@@ -88,7 +147,7 @@ abstract class SequenceProgram implements WebGpuProgram {
   }
 
   /** Constants and index helpers shared by every program. */
-  private header(): string {
+  protected header(): string {
     const { batch: B, time: T, units: U, reverse, cell } = this.d;
     const D = reverse.length;
     return `${ACTIVATIONS}
@@ -142,38 +201,7 @@ export class LstmForwardStep extends SequenceProgram {
     super('fwd', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.lstm * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
-    return this.main(`
-// Gates i, f, g, o of unit u from the recurrent product z, then the cell update.
-fn lstmCell(b : i32, d : i32, u : i32, s : i32, t : i32, zr : vec4<f32>) {
-  let xo = (b * T + t) * D * G + d * G;
-  let bo = d * G;
-  let z = zr + vec4<f32>(X[xo + u] + Bias[bo + u], X[xo + U + u] + Bias[bo + U + u],
-    X[xo + 2 * U + u] + Bias[bo + 2 * U + u], X[xo + 3 * U + u] + Bias[bo + 3 * U + u]);
-  var hp = 0.0;
-  var cp = 0.0;
-  if (s == 0) {
-    hp = H0[stateAt(d, b) + u];
-    cp = C0[stateAt(d, b) + u];
-  } else {
-    let po = traceAt(b, timeBefore(d, t), d);
-    hp = result[po + u];
-    cp = result[po + U + u];
-  }
-  let i = sigm(z.x);
-  let f = sigm(z.y);
-  let g = tanhs(z.z);
-  let o = sigm(z.w);
-  let c = f * cp + i * g;
-  let o0 = traceAt(b, t, d);
-  result[o0 + u] = o * tanhs(c);
-  result[o0 + U + u] = c;
-  result[o0 + 2 * U + u] = i;
-  result[o0 + 3 * U + u] = f;
-  result[o0 + 4 * U + u] = g;
-  result[o0 + 5 * U + u] = o;
-  result[o0 + 6 * U + u] = hp;
-  result[o0 + 7 * U + u] = cp;
-}`, `
+    return this.main(LSTM_CELL, `
   ${perRow('var z{r} = vec4<f32>(0.0);')}
   if (s == 0) {
     for (var k = 0; k < U; k++) {
@@ -200,31 +228,7 @@ export class LstmBackwardStep extends SequenceProgram {
     super('bwd', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.lstm * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
-    return this.main(`
-// dhRec: the recurrent part of dh (the later step's dz R^T); then dc and this step's dz.
-fn lstmCellGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dhRec : f32) {
-  let to = traceAt(b, t, d);
-  let dh = DY[((b * T + t) * D + d) * U + u] + dhRec;
-  var dc = 0.0;
-  if (s < T - 1) {
-    let tn = timeAfter(d, t);
-    dc = result[gradAt(b, tn, d) + G + u] * Trace[traceAt(b, tn, d) + 3 * U + u];
-  }
-  let c = Trace[to + U + u];
-  let i = Trace[to + 2 * U + u];
-  let f = Trace[to + 3 * U + u];
-  let g = Trace[to + 4 * U + u];
-  let o = Trace[to + 5 * U + u];
-  let cp = Trace[to + 7 * U + u];
-  let tc = tanhs(c);
-  dc += dh * o * (1.0 - tc * tc);
-  let go = gradAt(b, t, d);
-  result[go + u] = dc * g * i * (1.0 - i);
-  result[go + U + u] = dc * cp * f * (1.0 - f);
-  result[go + 2 * U + u] = dc * i * (1.0 - g * g);
-  result[go + 3 * U + u] = dh * tc * o * (1.0 - o);
-  result[go + G + u] = dc;
-}`, `
+    return this.main(LSTM_CELL_GRAD, `
   ${perRow('var dh{r} = 0.0;')}
   if (s < T - 1) {
     let tn = timeAfter(d, t);
@@ -234,6 +238,163 @@ fn lstmCellGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dhRec : f32) {
     }
   }
   ${perRow('if (live{r}) { lstmCellGrad(b{r}, d, u, s, t, dh{r}); }')}`);
+  }
+}
+
+/**
+ * The tile of the tiled step programs: a workgroup computes `rows` batch rows x `cols` columns of
+ * a step's recurrent product, staging `k`-deep chunks of both operands in workgroup memory, so
+ * each recurrent weight fetched from memory serves `rows` batch rows (ROWS_PER_THREAD in the plain
+ * programs) and each hidden state `cols` columns. A thread keeps `threadRows` x `threadCols`
+ * sums in registers: its rows are contiguous, its columns COL_THREADS apart.
+ */
+export const TILE = { rows: 64, cols: 64, k: 16, threadRows: 8, threadCols: 4 } as const;
+const COL_THREADS = TILE.cols / TILE.threadCols;
+/** Invocations of a tiled step's workgroup. */
+export const TILED_THREADS = (TILE.rows / TILE.threadRows) * COL_THREADS;
+/** Workgroup memory of a tiled step: the rows' chunk (one float of padding a k against bank conflicts) and the weights' chunk. */
+export const TILED_WORKGROUP_BYTES = ((TILE.rows + 1) * TILE.k + TILE.k * TILE.cols) * 4;
+
+/** Unrolled `line` for each (row r, column c) of a thread's block, or each row / column alone. */
+const perBlock = (line: string): string => Array.from({ length: TILE.threadRows }, (_, r) =>
+  Array.from({ length: TILE.threadCols }, (_, c) => line.replaceAll('{r}', String(r)).replaceAll('{c}', String(c)))).flat().join('\n    ');
+const perTileRow = (line: string): string => Array.from({ length: TILE.threadRows }, (_, r) => line.replaceAll('{r}', String(r))).join('\n    ');
+const perTileCol = (line: string): string => Array.from({ length: TILE.threadCols }, (_, c) => line.replaceAll('{c}', String(c))).join('\n    ');
+
+/** The operands and the epilogue of a tiled step (WGSL). */
+interface TiledProduct {
+  /** Depth of the product (the k loop). */
+  depth: string;
+  /** Element (row b, k) of the left operand; b and k are in range. */
+  left: string;
+  /** Whether tile column `col` exists, and element (k, col) of the right operand when it does. */
+  colLive: string;
+  right: string;
+  /** After the product: acc{r}_{c} for the thread's rows row0 + tr * threadRows + r and columns tc + COL_THREADS * c. */
+  epilogue: string;
+}
+
+/**
+ * A step program whose recurrent product is tiled through workgroup memory (see TILE): one
+ * workgroup a (direction, TILE.rows batch rows, `unitsPerTile` units). Loads past the batch, the
+ * units or the depth read zero and nothing past them is written, so any size works.
+ */
+abstract class TiledStepProgram extends SequenceProgram {
+  private readonly unitsPerTile: number;
+  constructor(name: string, d: SequenceDims, outputShape: number[], unitsPerTile: number) {
+    super(`${name}_tiled${TILE.rows}x${TILE.cols}k${TILE.k}`, d, outputShape, TILE.threadRows);
+    this.unitsPerTile = unitsPerTile;
+    this.workgroupSize = [TILED_THREADS, 1, 1];
+    this.dispatch = [d.reverse.length * Math.ceil(d.batch / TILE.rows) * Math.ceil(d.units / unitsPerTile), 1, 1];
+  }
+
+  protected tiledMain(functions: string, p: TiledProduct): string {
+    const { batch: B, units: U } = this.d;
+    // Barriers sit only in the k loop, whose bounds are constants: uniform control flow.
+    return `${this.header()}
+${functions}
+const TR = ${TILE.rows};
+const TC = ${TILE.cols};
+const TK = ${TILE.k};
+const NT = ${TILED_THREADS};
+const CT = ${COL_THREADS};
+const UT = ${this.unitsPerTile};
+const NUT = ${Math.ceil(U / this.unitsPerTile)};
+const NRT = ${Math.ceil(B / TILE.rows)};
+const KD = ${p.depth};
+var<workgroup> leftChunk : array<f32, ${(TILE.rows + 1) * TILE.k}>;
+var<workgroup> rightChunk : array<f32, ${TILE.k * TILE.cols}>;
+fn main(index : i32) {
+  let lid = i32(localIndex);
+  let grp = i32(workgroupId.x);
+  let u0 = (grp % NUT) * UT;
+  let row0 = ((grp / NUT) % NRT) * TR;
+  let d = grp / (NUT * NRT);
+  let s = uniforms.step;
+  let t = timeOf(d, s);
+  let tc = lid % CT;
+  let tr = lid / CT;
+  ${perBlock('var acc{r}_{c} = 0.0;')}
+  for (var k0 = 0; k0 < KD; k0 += TK) {
+    for (var e = lid; e < TR * TK; e += NT) {
+      let b = row0 + e / TK;
+      let k = k0 + e % TK;
+      var v = 0.0;
+      if (b < B && k < KD) { v = ${p.left}; }
+      leftChunk[(e % TK) * (TR + 1) + e / TK] = v;
+    }
+    for (var e = lid; e < TK * TC; e += NT) {
+      let col = e % TC;
+      let k = k0 + e / TC;
+      var v = 0.0;
+      if (k < KD && ${p.colLive}) { v = ${p.right}; }
+      rightChunk[e] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0; kk < TK; kk++) {
+      ${perTileRow('let a{r} = leftChunk[kk * (TR + 1) + tr * ' + TILE.threadRows + ' + {r}];')}
+      ${perTileCol('let w{c} = rightChunk[kk * TC + tc + CT * {c}];')}
+      ${perBlock('acc{r}_{c} += a{r} * w{c};')}
+    }
+    workgroupBarrier();
+  }
+  ${p.epilogue}
+}`;
+  }
+}
+
+/**
+ * LSTM forward step, tiled (TiledStepProgram): a tile's columns are the 4 gates of 16 units, so a
+ * thread holds 8 rows x the 4 gates of one unit, and the cell update follows as in LstmForwardStep.
+ * Same inputs, trace and outputs as LstmForwardStep.
+ */
+export class LstmForwardStepTiled extends TiledStepProgram {
+  variableNames = ['X', 'Bias', 'R', 'H0', 'C0'];
+  constructor(d: SequenceDims) {
+    super('fwd', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.lstm * d.units], COL_THREADS);
+  }
+  getUserCode(): string {
+    return this.tiledMain(`${LSTM_CELL}
+fn hPrev(b : i32, d : i32, s : i32, t : i32, k : i32) -> f32 {
+  if (s == 0) { return H0[stateAt(d, b) + k]; }
+  return result[traceAt(b, timeBefore(d, t), d) + k];
+}`, {
+      depth: 'U',
+      left: 'hPrev(b, d, s, t, k)',
+      // Tile column col is gate col / UT of unit u0 + col % UT.
+      colLive: 'u0 + col % UT < U',
+      right: 'R[(d * U + k) * G + (col / UT) * U + u0 + col % UT]',
+      epilogue: `let u = u0 + tc;
+  if (u < U) {
+    ${perTileRow(`if (row0 + tr * ${TILE.threadRows} + {r} < B) { lstmCell(row0 + tr * ${TILE.threadRows} + {r}, d, u, s, t, vec4<f32>(acc{r}_0, acc{r}_1, acc{r}_2, acc{r}_3)); }`)}
+  }`,
+    });
+  }
+}
+
+/**
+ * LSTM backward step, tiled (TiledStepProgram): dh = dz_next R^T over a tile of 64 rows x 64
+ * units (a thread: 8 rows x 4 units), then the step's gate gradients as in LstmBackwardStep.
+ * Same inputs and outputs as LstmBackwardStep.
+ */
+export class LstmBackwardStepTiled extends TiledStepProgram {
+  variableNames = ['Trace', 'DY', 'RT'];
+  constructor(d: SequenceDims) {
+    super('bwd', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.lstm * d.units], TILE.cols);
+  }
+  getUserCode(): string {
+    return this.tiledMain(`${LSTM_CELL_GRAD}
+// The later step's dz; zero after the last step.
+fn dzNext(b : i32, d : i32, s : i32, t : i32, j : i32) -> f32 {
+  if (s == T - 1) { return 0.0; }
+  return result[gradAt(b, timeAfter(d, t), d) + j];
+}`, {
+      depth: 'G',
+      left: 'dzNext(b, d, s, t, k)',
+      colLive: 'u0 + col < U',
+      right: 'RT[(d * G + k) * U + u0 + col]',
+      epilogue: perBlock(`if (row0 + tr * ${TILE.threadRows} + {r} < B && u0 + tc + CT * {c} < U) { lstmCellGrad(row0 + tr * ${TILE.threadRows} + {r}, d, u0 + tc + CT * {c}, s, t, acc{r}_{c}); }`),
+    });
   }
 }
 
@@ -399,5 +560,5 @@ export interface WebGpuBackendLike {
   runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], outputDtype: 'float32',
     programDefinedUniform?: { type: 'int32' | 'float32'; data: number[] }[], output?: tf.TensorInfo): tf.TensorInfo;
   makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  device: { limits: { maxStorageBufferBindingSize: number } };
+  device: { limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number } };
 }
