@@ -256,7 +256,7 @@ async function main(): Promise<void> {
         : c.nativeLayers && nativeRow.length ? [...nativeRow, ...opsRow] : [null];
       const rowPaths = paths.filter((p) => !onlyPaths || p === null || onlyPaths.includes(p));
       // The webgpu path once per step setting asked for; every other path once.
-      const runs = rowPaths.flatMap((path) => (path === 'webgpu' && webgpuSteps
+      const runs = rowPaths.flatMap((path): { path: Path | null; step: WebGpuStepSetting | null }[] => (path === 'webgpu' && webgpuSteps
         ? webgpuSteps.map((step) => ({ path, step: step as WebGpuStepSetting }))
         : [{ path, step: null }]));
       for (const { path, step } of runs) {
