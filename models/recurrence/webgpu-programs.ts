@@ -252,8 +252,13 @@ export const TILE = { rows: 64, cols: 64, k: 16, threadRows: 8, threadCols: 4 } 
 const COL_THREADS = TILE.cols / TILE.threadCols;
 /** Invocations of a tiled step's workgroup. */
 export const TILED_THREADS = (TILE.rows / TILE.threadRows) * COL_THREADS;
-/** Workgroup memory of a tiled step: the rows' chunk (one float of padding a k against bank conflicts) and the weights' chunk. */
-export const TILED_WORKGROUP_BYTES = ((TILE.rows + 1) * TILE.k + TILE.k * TILE.cols) * 4;
+/** Workgroup memory (floats) of the rows' chunk: one float of padding a k against bank conflicts. */
+const LEFT_CHUNK = (TILE.rows + 1) * TILE.k;
+/**
+ * Workgroup memory of a tiled step: the rows' chunk and the weights' chunk, later reused for half
+ * the tile's sums at a time on their way to the epilogue.
+ */
+export const TILED_WORKGROUP_BYTES = Math.max(LEFT_CHUNK + TILE.k * TILE.cols, (TILE.rows / 2) * TILE.cols) * 4;
 
 /** Unrolled `line` for each (row r, column c) of a thread's block, or each row / column alone. */
 const perBlock = (line: string): string => Array.from({ length: TILE.threadRows }, (_, r) =>
@@ -270,7 +275,11 @@ interface TiledProduct {
   /** Whether tile column `col` exists, and element (k, col) of the right operand when it does. */
   colLive: string;
   right: string;
-  /** After the product: acc{r}_{c} for the thread's rows row0 + tr * threadRows + r and columns tc + COL_THREADS * c. */
+  /**
+   * After the product, once an item of half the tile (`items` of them): b, and the item e; the
+   * sums of tile row hr = row of the half, column col are at tileMem[hr * TC + col].
+   */
+  items: string;
   epilogue: string;
 }
 
@@ -302,8 +311,9 @@ const UT = ${this.unitsPerTile};
 const NUT = ${Math.ceil(U / this.unitsPerTile)};
 const NRT = ${Math.ceil(B / TILE.rows)};
 const KD = ${p.depth};
-var<workgroup> leftChunk : array<f32, ${(TILE.rows + 1) * TILE.k}>;
-var<workgroup> rightChunk : array<f32, ${TILE.k * TILE.cols}>;
+const HR = TR / 2;
+const RIGHT = ${LEFT_CHUNK};
+var<workgroup> tileMem : array<f32, ${TILED_WORKGROUP_BYTES / 4}>;
 fn main(index : i32) {
   let lid = i32(localIndex);
   let grp = i32(workgroupId.x);
@@ -321,24 +331,36 @@ fn main(index : i32) {
       let k = k0 + e % TK;
       var v = 0.0;
       if (b < B && k < KD) { v = ${p.left}; }
-      leftChunk[(e % TK) * (TR + 1) + e / TK] = v;
+      tileMem[(e % TK) * (TR + 1) + e / TK] = v;
     }
     for (var e = lid; e < TK * TC; e += NT) {
       let col = e % TC;
       let k = k0 + e / TC;
       var v = 0.0;
       if (k < KD && ${p.colLive}) { v = ${p.right}; }
-      rightChunk[e] = v;
+      tileMem[RIGHT + e] = v;
     }
     workgroupBarrier();
     for (var kk = 0; kk < TK; kk++) {
-      ${perTileRow('let a{r} = leftChunk[kk * (TR + 1) + tr * ' + TILE.threadRows + ' + {r}];')}
-      ${perTileCol('let w{c} = rightChunk[kk * TC + tc + CT * {c}];')}
+      ${perTileRow('let a{r} = tileMem[kk * (TR + 1) + tr * ' + TILE.threadRows + ' + {r}];')}
+      ${perTileCol('let w{c} = tileMem[RIGHT + kk * TC + tc + CT * {c}];')}
       ${perBlock('acc{r}_{c} += a{r} * w{c};')}
     }
     workgroupBarrier();
   }
-  ${p.epilogue}
+  // The sums go through workgroup memory, half the tile's rows at a time, so the epilogue (the
+  // cell update) has one call site rather than one a sum: a much smaller shader.
+  for (var half = 0; half < 2; half++) {
+    if (tr * ${TILE.threadRows} / HR == half) {
+      let hr0 = tr * ${TILE.threadRows} - half * HR;
+      ${perBlock('tileMem[(hr0 + {r}) * TC + tc + CT * {c}] = acc{r}_{c};')}
+    }
+    workgroupBarrier();
+    for (var e = lid; e < ${p.items}; e += NT) {
+      ${p.epilogue}
+    }
+    workgroupBarrier();
+  }
 }`;
   }
 }
@@ -364,10 +386,12 @@ fn hPrev(b : i32, d : i32, s : i32, t : i32, k : i32) -> f32 {
       // Tile column col is gate col / UT of unit u0 + col % UT.
       colLive: 'u0 + col % UT < U',
       right: 'R[(d * U + k) * G + (col / UT) * U + u0 + col % UT]',
-      epilogue: `let u = u0 + tc;
-  if (u < U) {
-    ${perTileRow(`if (row0 + tr * ${TILE.threadRows} + {r} < B) { lstmCell(row0 + tr * ${TILE.threadRows} + {r}, d, u, s, t, vec4<f32>(acc{r}_0, acc{r}_1, acc{r}_2, acc{r}_3)); }`)}
-  }`,
+      // An item: one (row, unit), its 4 gates UT columns apart.
+      items: 'HR * UT',
+      epilogue: `let b = row0 + half * HR + e / UT;
+      let u = u0 + e % UT;
+      let o = (e / UT) * TC + e % UT;
+      if (b < B && u < U) { lstmCell(b, d, u, s, t, vec4<f32>(tileMem[o], tileMem[o + UT], tileMem[o + 2 * UT], tileMem[o + 3 * UT])); }`,
     });
   }
 }
@@ -393,7 +417,10 @@ fn dzNext(b : i32, d : i32, s : i32, t : i32, j : i32) -> f32 {
       left: 'dzNext(b, d, s, t, k)',
       colLive: 'u0 + col < U',
       right: 'RT[(d * G + k) * U + u0 + col]',
-      epilogue: perBlock(`if (row0 + tr * ${TILE.threadRows} + {r} < B && u0 + tc + CT * {c} < U) { lstmCellGrad(row0 + tr * ${TILE.threadRows} + {r}, d, u0 + tc + CT * {c}, s, t, acc{r}_{c}); }`),
+      items: 'HR * TC',
+      epilogue: `let b = row0 + half * HR + e / TC;
+      let u = u0 + e % TC;
+      if (b < B && u < U) { lstmCellGrad(b, d, u, s, t, tileMem[e]); }`,
     });
   }
 }
