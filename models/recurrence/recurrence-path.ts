@@ -5,7 +5,7 @@
  * TIDAL_RECURRENCE=ops|native|webgpu forces one (tests, benchmarks); unset or 'auto' picks webgpu
  * on the webgpu backend, native when it loads and the backend keeps tensors in host memory.
  * The path changes the float rounding of training, so it belongs in a run's manifest and job key.
- * On webgpu, TIDAL_WEBGPU_STEP=plain|tiled|auto picks the LSTM step programs (webgpuLstmStep).
+ * On webgpu, TIDAL_WEBGPU_STEP=plain|tiled|auto picks the step programs (webgpuStep).
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeKernels, nativeKernelsStatus } from './native.ts';
@@ -36,8 +36,8 @@ export function recurrencePath(): RecurrencePath {
 
 export type WebGpuStep = 'plain' | 'tiled';
 /**
- * Units from which an LSTM layer's webgpu steps run tiled by default: below it a 64-wide tile of
- * units (16 units x 4 gates) is mostly empty and the plain programs' 4-row blocks have enough
+ * Units from which a layer's webgpu steps run tiled by default: below it a 64-column tile
+ * (16 LSTM units x 4 gates) is mostly empty and the plain programs' 4-row blocks have enough
  * parallelism; from it the recurrent weights' traffic is what bounds a step.
  */
 export const TILED_MIN_UNITS = 128;
@@ -52,17 +52,16 @@ export function webgpuStepSetting(): WebGpuStep | 'auto' {
 }
 
 /**
- * The step programs an LSTM layer of `units` units runs on webgpu (GRU layers always run plain).
- * Tiled needs TILED_WORKGROUP_BYTES of workgroup memory and TILED_THREADS invocations a
+ * The step programs a recurrent layer of `units` units runs on webgpu. Tiled needs TILED_WORKGROUP_BYTES of workgroup memory and TILED_THREADS invocations a
  * workgroup, under what every WebGPU adapter offers (16 KiB, 256); an adapter below them is an
  * error rather than a silent switch, so the kernel name in a job key always says what ran.
  */
-export function webgpuLstmStep(units: number, limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
+export function webgpuStep(units: number, limits: { maxComputeWorkgroupStorageSize: number; maxComputeInvocationsPerWorkgroup: number },
   need: { workgroupBytes: number; threads: number }): WebGpuStep {
   const setting = webgpuStepSetting();
   const step = setting === 'auto' ? (units >= TILED_MIN_UNITS ? 'tiled' : 'plain') : setting;
   if (step === 'tiled' && (limits.maxComputeWorkgroupStorageSize < need.workgroupBytes || limits.maxComputeInvocationsPerWorkgroup < need.threads)) {
-    throw new Error(`the tiled webgpu LSTM step needs ${need.workgroupBytes} bytes of workgroup memory and ${need.threads} invocations a workgroup; ` +
+    throw new Error(`the tiled webgpu recurrent steps need ${need.workgroupBytes} bytes of workgroup memory and ${need.threads} invocations a workgroup; ` +
       `this adapter has maxComputeWorkgroupStorageSize ${limits.maxComputeWorkgroupStorageSize} and maxComputeInvocationsPerWorkgroup ` +
       `${limits.maxComputeInvocationsPerWorkgroup} (set TIDAL_WEBGPU_STEP=plain)`);
   }
@@ -72,7 +71,7 @@ export function webgpuLstmStep(units: number, limits: { maxComputeWorkgroupStora
 /**
  * The recurrence implementation the next layer call uses, as the manifest and a job's key record
  * it: 'ops', the native kernels' build name (e.g. 'native-avx2'), or on webgpu 'webgpu-plain',
- * 'webgpu-tiled' or 'webgpu-auto128' (LSTM steps tiled from 128 units: fixed by the model's
+ * 'webgpu-tiled' or 'webgpu-auto128' (steps tiled from 128 units: fixed by the model's
  * sizes), since each rounds differently.
  */
 export function recurrenceKernelName(): string {

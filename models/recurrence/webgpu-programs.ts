@@ -125,6 +125,58 @@ fn lstmCellGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dhRec : f32) {
   result[go + G + u] = dc;
 }`;
 
+const GRU_GATES = `
+fn gruGates(b : i32, d : i32, u : i32, s : i32, t : i32, zr : vec2<f32>) {
+  let xo = (b * T + t) * D * G + d * G;
+  let z = zr + vec2<f32>(X[xo + u] + Bias[d * G + u], X[xo + U + u] + Bias[d * G + U + u]);
+  var hp = 0.0;
+  if (s == 0) { hp = H0[stateAt(d, b) + u]; } else { hp = result[traceAt(b, timeBefore(d, t), d) + u]; }
+  let rg = sigm(z.y);
+  let o0 = traceAt(b, t, d);
+  result[o0 + U + u] = sigm(z.x);
+  result[o0 + 2 * U + u] = rg;
+  result[o0 + 4 * U + u] = hp;
+  result[o0 + 5 * U + u] = rg * hp;
+}`;
+
+const GRU_STATE = `
+fn gruState(b : i32, d : i32, u : i32, t : i32, zr : f32) {
+  let o0 = traceAt(b, t, d);
+  let hh = tanhs(zr + X[(b * T + t) * D * G + d * G + 2 * U + u] + Bias[d * G + 2 * U + u]);
+  let z = result[o0 + U + u];
+  result[o0 + 3 * U + u] = hh;
+  result[o0 + u] = z * result[o0 + 4 * U + u] + (1.0 - z) * hh;
+}`;
+
+const GRU_GATES_GRAD = `
+// dzr: the later step's dz_{z,r} [Rz Rr]^T; with its dh z and d(rh) r it is d h_prev of that step.
+fn gruGatesGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dzr : f32) {
+  var dh = DY[((b * T + t) * D + d) * U + u];
+  if (s < T - 1) {
+    let tn = timeAfter(d, t);
+    let gn = gradAt(b, tn, d);
+    let tno = traceAt(b, tn, d);
+    dh += dzr + result[gn + 3 * U + u] * Trace[tno + U + u] + result[gn + 4 * U + u] * Trace[tno + 2 * U + u];
+  }
+  let to = traceAt(b, t, d);
+  let z = Trace[to + U + u];
+  let hh = Trace[to + 3 * U + u];
+  let hp = Trace[to + 4 * U + u];
+  let go = gradAt(b, t, d);
+  result[go + u] = dh * (hp - hh) * z * (1.0 - z);
+  result[go + 2 * U + u] = dh * (1.0 - z) * (1.0 - hh * hh);
+  result[go + 3 * U + u] = dh;
+}`;
+
+const GRU_RESET_GRAD = `
+fn gruResetGrad(b : i32, d : i32, u : i32, t : i32, drh : f32) {
+  let go = gradAt(b, t, d);
+  let to = traceAt(b, t, d);
+  let r = Trace[to + 2 * U + u];
+  result[go + U + u] = drh * Trace[to + 4 * U + u] * r * (1.0 - r);
+  result[go + 4 * U + u] = drh;
+}`;
+
 abstract class SequenceProgram implements WebGpuProgram {
   abstract variableNames: string[];
   outputShape: number[];
@@ -365,6 +417,19 @@ fn main(index : i32) {
   }
 }
 
+// Left operands of the tiled steps: the previous step's h (both cells' traces start with h), and
+// the later step's dz (zero after the last step).
+const H_PREV = `
+fn hPrev(b : i32, d : i32, s : i32, t : i32, k : i32) -> f32 {
+  if (s == 0) { return H0[stateAt(d, b) + k]; }
+  return result[traceAt(b, timeBefore(d, t), d) + k];
+}`;
+const DZ_NEXT = `
+fn dzNext(b : i32, d : i32, s : i32, t : i32, j : i32) -> f32 {
+  if (s == T - 1) { return 0.0; }
+  return result[gradAt(b, timeAfter(d, t), d) + j];
+}`;
+
 /**
  * LSTM forward step, tiled (TiledStepProgram): a tile's columns are the 4 gates of 16 units, so a
  * thread holds 8 rows x the 4 gates of one unit, and the cell update follows as in LstmForwardStep.
@@ -376,11 +441,7 @@ export class LstmForwardStepTiled extends TiledStepProgram {
     super('fwd', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.lstm * d.units], COL_THREADS);
   }
   getUserCode(): string {
-    return this.tiledMain(`${LSTM_CELL}
-fn hPrev(b : i32, d : i32, s : i32, t : i32, k : i32) -> f32 {
-  if (s == 0) { return H0[stateAt(d, b) + k]; }
-  return result[traceAt(b, timeBefore(d, t), d) + k];
-}`, {
+    return this.tiledMain(`${LSTM_CELL}${H_PREV}`, {
       depth: 'U',
       left: 'hPrev(b, d, s, t, k)',
       // Tile column col is gate col / UT of unit u0 + col % UT.
@@ -407,12 +468,7 @@ export class LstmBackwardStepTiled extends TiledStepProgram {
     super('bwd', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.lstm * d.units], TILE.cols);
   }
   getUserCode(): string {
-    return this.tiledMain(`${LSTM_CELL_GRAD}
-// The later step's dz; zero after the last step.
-fn dzNext(b : i32, d : i32, s : i32, t : i32, j : i32) -> f32 {
-  if (s == T - 1) { return 0.0; }
-  return result[gradAt(b, timeAfter(d, t), d) + j];
-}`, {
+    return this.tiledMain(`${LSTM_CELL_GRAD}${DZ_NEXT}`, {
       depth: 'G',
       left: 'dzNext(b, d, s, t, k)',
       colLive: 'u0 + col < U',
@@ -421,6 +477,87 @@ fn dzNext(b : i32, d : i32, s : i32, t : i32, j : i32) -> f32 {
       epilogue: `let b = row0 + half * HR + e / TC;
       let u = u0 + e % TC;
       if (b < B && u < U) { lstmCellGrad(b, d, u, s, t, tileMem[e]); }`,
+    });
+  }
+}
+
+/** GRU forward gates, tiled: a tile's columns are the update and reset gates of 32 units. Same as GruForwardGates. */
+export class GruForwardGatesTiled extends TiledStepProgram {
+  variableNames = ['X', 'Bias', 'R', 'H0'];
+  constructor(d: SequenceDims) {
+    super('fwdA', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units], TILE.cols / 2);
+  }
+  getUserCode(): string {
+    return this.tiledMain(`${GRU_GATES}${H_PREV}`, {
+      depth: 'U',
+      left: 'hPrev(b, d, s, t, k)',
+      colLive: 'u0 + col % UT < U',
+      right: 'R[(d * U + k) * G + (col / UT) * U + u0 + col % UT]',
+      items: 'HR * UT',
+      epilogue: `let b = row0 + half * HR + e / UT;
+      let u = u0 + e % UT;
+      let o = (e / UT) * TC + e % UT;
+      if (b < B && u < U) { gruGates(b, d, u, s, t, vec2<f32>(tileMem[o], tileMem[o + UT])); }`,
+    });
+  }
+}
+
+/** GRU forward state, tiled: (r * h_prev) Rh over 64 units a tile, then the new state. Same as GruForwardState. */
+export class GruForwardStateTiled extends TiledStepProgram {
+  variableNames = ['X', 'Bias', 'R'];
+  constructor(d: SequenceDims) {
+    super('fwdB', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units], TILE.cols);
+  }
+  getUserCode(): string {
+    return this.tiledMain(GRU_STATE, {
+      depth: 'U',
+      left: 'result[traceAt(b, t, d) + 5 * U + k]',
+      colLive: 'u0 + col < U',
+      right: 'R[(d * U + k) * G + 2 * U + u0 + col]',
+      items: 'HR * TC',
+      epilogue: `let b = row0 + half * HR + e / TC;
+      let u = u0 + e % TC;
+      if (b < B && u < U) { gruState(b, d, u, t, tileMem[e]); }`,
+    });
+  }
+}
+
+/** GRU backward gates, tiled: the later step's dz_{z,r} [Rz Rr]^T over 64 units a tile. Same as GruBackwardGates. */
+export class GruBackwardGatesTiled extends TiledStepProgram {
+  variableNames = ['Trace', 'DY', 'RT'];
+  constructor(d: SequenceDims) {
+    super('bwdA', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units], TILE.cols);
+  }
+  getUserCode(): string {
+    return this.tiledMain(`${GRU_GATES_GRAD}${DZ_NEXT}`, {
+      depth: '2 * U',
+      left: 'dzNext(b, d, s, t, k)',
+      colLive: 'u0 + col < U',
+      right: 'RT[(d * G + k) * U + u0 + col]',
+      items: 'HR * TC',
+      epilogue: `let b = row0 + half * HR + e / TC;
+      let u = u0 + e % TC;
+      if (b < B && u < U) { gruGatesGrad(b, d, u, s, t, tileMem[e]); }`,
+    });
+  }
+}
+
+/** GRU backward reset, tiled: d(r * h_prev) = dz_hh Rh^T over 64 units a tile. Same as GruBackwardReset. */
+export class GruBackwardResetTiled extends TiledStepProgram {
+  variableNames = ['Trace', 'RT'];
+  constructor(d: SequenceDims) {
+    super('bwdB', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units], TILE.cols);
+  }
+  getUserCode(): string {
+    return this.tiledMain(GRU_RESET_GRAD, {
+      depth: 'U',
+      left: 'result[gradAt(b, t, d) + 2 * U + k]',
+      colLive: 'u0 + col < U',
+      right: 'RT[(d * G + 2 * U + k) * U + u0 + col]',
+      items: 'HR * TC',
+      epilogue: `let b = row0 + half * HR + e / TC;
+      let u = u0 + e % TC;
+      if (b < B && u < U) { gruResetGrad(b, d, u, t, tileMem[e]); }`,
     });
   }
 }
@@ -448,19 +585,7 @@ export class GruForwardGates extends SequenceProgram {
     super('fwdA', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
-    return this.main(`
-fn gruGates(b : i32, d : i32, u : i32, s : i32, t : i32, zr : vec2<f32>) {
-  let xo = (b * T + t) * D * G + d * G;
-  let z = zr + vec2<f32>(X[xo + u] + Bias[d * G + u], X[xo + U + u] + Bias[d * G + U + u]);
-  var hp = 0.0;
-  if (s == 0) { hp = H0[stateAt(d, b) + u]; } else { hp = result[traceAt(b, timeBefore(d, t), d) + u]; }
-  let rg = sigm(z.y);
-  let o0 = traceAt(b, t, d);
-  result[o0 + U + u] = sigm(z.x);
-  result[o0 + 2 * U + u] = rg;
-  result[o0 + 4 * U + u] = hp;
-  result[o0 + 5 * U + u] = rg * hp;
-}`, `
+    return this.main(GRU_GATES, `
   ${perRow('var z{r} = vec2<f32>(0.0);')}
   if (s == 0) {
     for (var k = 0; k < U; k++) {
@@ -487,14 +612,7 @@ export class GruForwardState extends SequenceProgram {
     super('fwdB', d, [d.batch, d.time, d.reverse.length, TRACE_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
-    return this.main(`
-fn gruState(b : i32, d : i32, u : i32, t : i32, zr : f32) {
-  let o0 = traceAt(b, t, d);
-  let hh = tanhs(zr + X[(b * T + t) * D * G + d * G + 2 * U + u] + Bias[d * G + 2 * U + u]);
-  let z = result[o0 + U + u];
-  result[o0 + 3 * U + u] = hh;
-  result[o0 + u] = z * result[o0 + 4 * U + u] + (1.0 - z) * hh;
-}`, `
+    return this.main(GRU_STATE, `
   ${perRow('var z{r} = 0.0;')}
   for (var k = 0; k < U; k++) {
     let w = R[(d * U + k) * G + 2 * U + u];
@@ -511,25 +629,7 @@ export class GruBackwardGates extends SequenceProgram {
     super('bwdA', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
-    return this.main(`
-// dzr: the later step's dz_{z,r} [Rz Rr]^T; with its dh z and d(rh) r it is d h_prev of that step.
-fn gruGatesGrad(b : i32, d : i32, u : i32, s : i32, t : i32, dzr : f32) {
-  var dh = DY[((b * T + t) * D + d) * U + u];
-  if (s < T - 1) {
-    let tn = timeAfter(d, t);
-    let gn = gradAt(b, tn, d);
-    let tno = traceAt(b, tn, d);
-    dh += dzr + result[gn + 3 * U + u] * Trace[tno + U + u] + result[gn + 4 * U + u] * Trace[tno + 2 * U + u];
-  }
-  let to = traceAt(b, t, d);
-  let z = Trace[to + U + u];
-  let hh = Trace[to + 3 * U + u];
-  let hp = Trace[to + 4 * U + u];
-  let go = gradAt(b, t, d);
-  result[go + u] = dh * (hp - hh) * z * (1.0 - z);
-  result[go + 2 * U + u] = dh * (1.0 - z) * (1.0 - hh * hh);
-  result[go + 3 * U + u] = dh;
-}`, `
+    return this.main(GRU_GATES_GRAD, `
   ${perRow('var dzr{r} = 0.0;')}
   if (s < T - 1) {
     let tn = timeAfter(d, t);
@@ -549,14 +649,7 @@ export class GruBackwardReset extends SequenceProgram {
     super('bwdB', d, [d.batch, d.time, d.reverse.length, GRAD_WIDTH.gru * d.units], ROWS_PER_THREAD);
   }
   getUserCode(): string {
-    return this.main(`
-fn gruResetGrad(b : i32, d : i32, u : i32, t : i32, drh : f32) {
-  let go = gradAt(b, t, d);
-  let to = traceAt(b, t, d);
-  let r = Trace[to + 2 * U + u];
-  result[go + U + u] = drh * Trace[to + 4 * U + u] * r * (1.0 - r);
-  result[go + 4 * U + u] = drh;
-}`, `
+    return this.main(GRU_RESET_GRAD, `
   ${perRow('var drh{r} = 0.0;')}
   for (var k = 0; k < U; k++) {
     let w = RT[(d * G + 2 * U + k) * U + u];

@@ -4,16 +4,17 @@
  * every step and direction) + one dispatch a step (two for GRU, whose candidate needs every unit's
  * reset gate first); backward = one dispatch a step (two for GRU) + one for the initial states +
  * the weight gradients as matMuls over all steps at once. Nothing is read back to the host.
- * An LSTM's steps run plain or tiled (webgpuLstmStep: by its units, or TIDAL_WEBGPU_STEP).
+ * The steps run plain or tiled (webgpuStep: by the units, or TIDAL_WEBGPU_STEP).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  GATES, GruBackwardGates, GruBackwardReset, GruForwardGates, GruForwardState, GruStateGrad,
+  GATES, GruBackwardGates, GruBackwardGatesTiled, GruBackwardReset, GruBackwardResetTiled, GruForwardGates, GruForwardGatesTiled,
+  GruForwardState, GruForwardStateTiled, GruStateGrad,
   LstmBackwardStep, LstmBackwardStepTiled, LstmForwardStep, LstmForwardStepTiled, LstmStateGrad, TILED_THREADS,
   TILED_WORKGROUP_BYTES, TRACE_WIDTH,
   type SequenceDims, type WebGpuBackendLike, type WebGpuProgram,
 } from './webgpu-programs.ts';
-import { webgpuLstmStep } from './recurrence-path.ts';
+import { webgpuStep } from './recurrence-path.ts';
 
 export interface WebGpuDirection {
   reverse: boolean;
@@ -84,8 +85,7 @@ function sequenceOp(backend: WebGpuBackendLike, cell: 'lstm' | 'gru', x: tf.Tens
   const dims: SequenceDims = { cell, batch, time, units, reverse: directions.map((d) => d.reverse) };
   const forwardSteps = Array.from({ length: time }, (_, s) => s);
   const backwardSteps = [...forwardSteps].reverse();
-  const tiled = cell === 'lstm' &&
-    webgpuLstmStep(units, backend.device.limits, { workgroupBytes: TILED_WORKGROUP_BYTES, threads: TILED_THREADS }) === 'tiled';
+  const tiled = webgpuStep(units, backend.device.limits, { workgroupBytes: TILED_WORKGROUP_BYTES, threads: TILED_THREADS }) === 'tiled';
 
   const run = tf.customGrad(((...args: unknown[]) => {
     const t = args.slice(0, -1) as tf.Tensor[];
@@ -101,7 +101,7 @@ function sequenceOp(backend: WebGpuBackendLike, cell: 'lstm' | 'gru', x: tf.Tens
     const projected = tf.matMul(xRows, kernelAll);
     const trace = cell === 'lstm'
       ? runSteps(backend, [tiled ? new LstmForwardStepTiled(dims) : new LstmForwardStep(dims)], [[projected, biasAll, recurrentAll, states[0], states[1]]], forwardSteps)
-      : runSteps(backend, [new GruForwardGates(dims), new GruForwardState(dims)],
+      : runSteps(backend, tiled ? [new GruForwardGatesTiled(dims), new GruForwardStateTiled(dims)] : [new GruForwardGates(dims), new GruForwardState(dims)],
         [[projected, biasAll, recurrentAll, states[0]], [projected, biasAll, recurrentAll]], forwardSteps);
     const value = tf.reshape(tf.slice(trace, [0, 0, 0, 0], [batch, time, D, units]), [batch, time, D * units]);
     save([trace, xRows, kernelAll, recurrentAll]);
@@ -112,7 +112,7 @@ function sequenceOp(backend: WebGpuBackendLike, cell: 'lstm' | 'gru', x: tf.Tens
       const recurrentT = tf.transpose(recurrentS, [0, 2, 1]); // [D, G, U]
       const grad = cell === 'lstm'
         ? runSteps(backend, [tiled ? new LstmBackwardStepTiled(dims) : new LstmBackwardStep(dims)], [[traceS, dY, recurrentT]], backwardSteps)
-        : runSteps(backend, [new GruBackwardGates(dims), new GruBackwardReset(dims)],
+        : runSteps(backend, tiled ? [new GruBackwardGatesTiled(dims), new GruBackwardResetTiled(dims)] : [new GruBackwardGates(dims), new GruBackwardReset(dims)],
           [[traceS, dY, recurrentT], [traceS, recurrentT]], backwardSteps);
       const dStates = runOnce(backend, cell === 'lstm' ? new LstmStateGrad(dims) : new GruStateGrad(dims), [traceS, grad, recurrentT]);
       const dStatesPerKind = cell === 'lstm' ? tf.unstack(dStates) : [dStates]; // each [D, B, U]

@@ -1,7 +1,7 @@
 // The WGSL fused LSTM / GRU (models/recurrence/webgpu-*.ts) on a real Dawn adapter against the
 // float64 plain-loop reference (reference-js.ts): outputs and every gradient, every direction,
-// with and without initial states, odd and real sizes; the LSTM on both step programs (plain and
-// tiled, TIDAL_WEBGPU_STEP). Without a GPU the adapter is Mesa's
+// with and without initial states, odd and real sizes; on both step programs (plain and tiled,
+// TIDAL_WEBGPU_STEP). Without a GPU the adapter is Mesa's
 // llvmpipe through Dawn's OpenGL ES path. Values are read with `await t.data()`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -187,7 +187,7 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
   });
 
   const small = { batch: 3, time: 7, inputSize: 4, units: 5 };
-  // LSTM steps run plain or tiled (GRU steps are always plain): the LSTM cases on both.
+  // Every case on both step programs.
   for (const step of ['plain', 'tiled'] as const) {
     describe(`TIDAL_WEBGPU_STEP=${step}`, () => {
       let savedStep: string | undefined;
@@ -196,9 +196,9 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
         process.env.TIDAL_WEBGPU_STEP = step;
       });
       after(() => restoreEnv('TIDAL_WEBGPU_STEP', savedStep));
-      const stepProgram = step === 'tiled' ? 'LstmForwardStepTiled' : 'LstmForwardStep';
-      for (const cell of step === 'plain' ? ['lstm', 'gru'] as const : ['lstm'] as const) {
-        const expect = cell === 'lstm' ? stepProgram : undefined;
+      const suffix = step === 'tiled' ? 'Tiled' : '';
+      for (const cell of ['lstm', 'gru'] as const) {
+        const expect = `${cell === 'lstm' ? 'LstmForwardStep' : 'GruForwardGates'}${suffix}`;
         for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
           for (const initialState of [false, true]) {
             it(`${cell} ${direction}${initialState ? ' with initial states' : ''}, batch 3 hidden 5`, async () => {
@@ -218,20 +218,21 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
         it(`${cell} bidirectional with initial states, batch 64 hidden 64`, async () => {
           await compareWithReference({ cell, direction: 'bidirectional', initialState: true, batch: 64, time: 4, inputSize: 12, units: 64, returnSequences: true, merge: 'concat' }, expect);
         });
+        // Rows and units past a tile (64 rows; 16, 32 or 64 units) and a depth of several k chunks.
+        it(`${cell} bidirectional with initial states, batch 70 hidden 20 (partial tiles)`, async () => {
+          await compareWithReference({ cell, direction: 'bidirectional', initialState: true, batch: 70, time: 3, inputSize: 6, units: 20, returnSequences: true, merge: 'concat' }, expect);
+        });
       }
-      // Rows and units past a tile (64 rows; 16 units forward, 64 backward) and a depth of several k chunks.
-      it('lstm bidirectional with initial states, batch 70 hidden 20 (partial tiles)', async () => {
-        await compareWithReference({ cell: 'lstm', direction: 'bidirectional', initialState: true, batch: 70, time: 3, inputSize: 6, units: 20, returnSequences: true, merge: 'concat' }, stepProgram);
-      });
     });
   }
 
-  it(`TIDAL_WEBGPU_STEP unset: an LSTM of ${TILED_MIN_UNITS} units or more runs tiled, a smaller one plain`, async () => {
+  it(`TIDAL_WEBGPU_STEP unset: a layer of ${TILED_MIN_UNITS} units or more runs tiled, a smaller one plain`, async () => {
     const savedStep = process.env.TIDAL_WEBGPU_STEP;
     delete process.env.TIDAL_WEBGPU_STEP;
     try {
       await compareWithReference({ cell: 'lstm', direction: 'reverse', initialState: false, batch: 5, time: 3, inputSize: 4, units: TILED_MIN_UNITS + 3, returnSequences: true, merge: 'concat' }, 'LstmForwardStepTiled');
       await compareWithReference({ cell: 'lstm', direction: 'forward', initialState: false, batch: 5, time: 3, inputSize: 4, units: TILED_MIN_UNITS - 1, returnSequences: true, merge: 'concat' }, 'LstmForwardStep');
+      await compareWithReference({ cell: 'gru', direction: 'forward', initialState: true, batch: 5, time: 3, inputSize: 4, units: TILED_MIN_UNITS, returnSequences: true, merge: 'concat' }, 'GruForwardGatesTiled');
     } finally {
       restoreEnv('TIDAL_WEBGPU_STEP', savedStep);
     }
