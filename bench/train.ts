@@ -10,7 +10,7 @@
  *   npm run bench:train [-- --backends cpu,wasm --cases bilstm-fused --seconds 20 --batches 8]
  *   --tiny: every case at its small size and batch 8, no tf-ops rows, PyTorch once a row, one
  *           warm-up batch (a check that the bench runs, not a figure)
- *   --webgpu-steps plain,tiled: the WGSL rows once per LSTM step program (TIDAL_WEBGPU_STEP),
+ *   --webgpu-steps plain,tiled: the WGSL rows once per step program (TIDAL_WEBGPU_STEP),
  *           shown as path webgpu-plain / webgpu-tiled; default one row, the size-based choice
  *   --cpu-batches N: at most N timed batches on cpu and wasm (slow rows), default --batches
  *
@@ -42,7 +42,7 @@ type Path = 'native' | 'webgpu' | 'ops';
 type WebGpuStepSetting = 'plain' | 'tiled' | 'auto';
 interface Job {
   caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean;
-  /** The WGSL LSTM step programs (TIDAL_WEBGPU_STEP) on the webgpu path; null: the environment's. */
+  /** The WGSL step programs (TIDAL_WEBGPU_STEP) on the webgpu path; null: the environment's. */
   webgpuStep: WebGpuStepSetting | null;
 }
 interface Measured {

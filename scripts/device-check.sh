@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # GPU device check, on a GPU machine that has no network and gets only the git working tree plus
 # the carried, git-ignored .device/ folder: the WebGPU kernel tests (WGSL LSTM/GRU against the
-# float64 reference, LSTM steps plain and tiled) on the real GPU, then training throughput of the
+# float64 reference, steps plain and tiled) on the real GPU, then training throughput of the
 # reference BiLSTM and the kaggle preset's three models on webgpu (Dawn over Vulkan; the two
-# BiLSTMs with both LSTM step programs), on wasm with the native kernels (one core) and in PyTorch
+# BiLSTMs with both step programs), on wasm with the native kernels (one core) and in PyTorch
 # on the same GPU (fp32, TF32 off and on): two tables, with GPU dispatches per batch and the
 # kaggle epoch time that follows.
 #
@@ -163,7 +163,7 @@ fi
 
 # 6. Kernel tests on this machine's adapter: the backend's own tests, and the WGSL LSTM/GRU
 #    forward and gradients against the float64 reference (every direction, initial states,
-#    batch 3 / hidden 5, batch 64 / hidden 64, batch 70 / hidden 20; LSTM steps plain and tiled).
+#    batch 3 / hidden 5, batch 64 / hidden 64, batch 70 / hidden 20; steps plain and tiled).
 step 150 node scripts/run-tests.js test/models/backend test/models/webgpu-recurrence
 tests_rc=$?
 
@@ -172,7 +172,7 @@ tests_rc=$?
 #    lstm-cnn-transformer (batch 128); on webgpu (WGSL kernels), on wasm with the native kernels
 #    (one core; the kaggle models at batch 8 there and 2 timed batches, a core's seq/s hardly
 #    depends on it), and PyTorch on this GPU in fp32 with TF32 off and on (timed once a case).
-#    First the two BiLSTMs with the WGSL LSTM steps plain and tiled (TIDAL_WEBGPU_STEP) in the same
+#    First the two BiLSTMs with the WGSL steps plain and tiled (TIDAL_WEBGPU_STEP) in the same
 #    run, then the other two with the size-based choice (tiled from 128 units): rows print as they
 #    finish, so a run cut short by the budget keeps the first table. Building a kaggle model takes
 #    tens of seconds of CPU (seeded orthogonal init of the 1024-wide kernels).

@@ -5,8 +5,10 @@
  * tensors and its dispatches join the backend's command stream (nothing is read back).
  * A step program writes one time step into a buffer that holds the whole sequence and reads the
  * previous step from that same buffer (bound read_write as the program's output), so the state
- * never leaves the GPU and no buffer is copied between steps. One thread owns one
- * (direction, unit) for ROWS_PER_THREAD batch rows and, for LSTM, all four gates of that unit.
+ * never leaves the GPU and no buffer is copied between steps. In the plain step programs one
+ * thread owns one (direction, unit) for ROWS_PER_THREAD batch rows and, for LSTM, all four gates
+ * of that unit; their tiled twins (TiledStepProgram, for wide layers) compute the same outputs
+ * from workgroup-memory tiles.
  *
  * Layouts (row-major, D directions, B batch rows, T steps, U units, G = gates * U):
  *   X     [B*T, D*G]   input projection x K of every step, both directions (one matMul)
