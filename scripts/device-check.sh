@@ -182,7 +182,7 @@ if ((CPU_CHECK)); then
   steps_rc=$?
   step 300 node --import tsx bench/train.ts --backends webgpu,wasm --cases kaggle-lstm-raw,kaggle-lstm-cnn-transformer --tiny --seconds 1 --batches 1 --torch-device cpu
 else
-  step 240 node --import tsx bench/train.ts --backends webgpu,wasm --cases bilstm-fused,kaggle-bilstm --webgpu-steps plain,tiled --paths webgpu,native --cpu-batch 8 --cpu-batches 2 --seconds 6 --batches 4 --torch-device cuda
+  step 280 node --import tsx bench/train.ts --backends webgpu,wasm --cases bilstm-fused,kaggle-bilstm --webgpu-steps plain,tiled --paths webgpu,native --cpu-batch 8 --cpu-batches 2 --seconds 6 --batches 4 --torch-device cuda
   steps_rc=$?
   step 200 node --import tsx bench/train.ts --backends webgpu,wasm --cases kaggle-lstm-raw,kaggle-lstm-cnn-transformer --paths webgpu,native --cpu-batch 8 --cpu-batches 2 --seconds 6 --batches 4 --torch-device cuda
 fi
