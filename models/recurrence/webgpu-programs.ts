@@ -330,8 +330,8 @@ interface TiledProduct {
   colLive: string;
   right: string;
   /**
-   * After the product, once an item of half the tile (`items` of them): b, and the item e; the
-   * sums of tile row hr = row of the half, column col are at tileMem[hr * TC + col].
+   * After the product, `epilogue` runs once for each item e < `items` of each half (0, 1) of the
+   * tile's rows; the sums of the half's row hr, tile column col are at tileMem[hr * TC + col].
    */
   items: string;
   epilogue: string;
@@ -353,7 +353,7 @@ abstract class TiledStepProgram extends SequenceProgram {
 
   protected tiledMain(functions: string, p: TiledProduct): string {
     const { batch: B, units: U } = this.d;
-    // Barriers sit only in the k loop, whose bounds are constants: uniform control flow.
+    // Barriers sit only in loops whose bounds are constants: uniform control flow.
     return `${this.header()}
 ${functions}
 const TR = ${TILE.rows};
