@@ -302,7 +302,7 @@ export class LstmBackwardStep extends SequenceProgram {
  * programs) and each hidden state `cols` columns. A thread keeps `threadRows` x `threadCols`
  * sums in registers: its rows are contiguous, its columns COL_THREADS apart.
  */
-export const TILE = { rows: 64, cols: 64, k: 16, threadRows: 8, threadCols: 4 } as const;
+const TILE = { rows: 64, cols: 64, k: 16, threadRows: 8, threadCols: 4 } as const;
 const COL_THREADS = TILE.cols / TILE.threadCols;
 /** Invocations of a tiled step's workgroup. */
 export const TILED_THREADS = (TILE.rows / TILE.threadRows) * COL_THREADS;
