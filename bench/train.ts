@@ -10,6 +10,9 @@
  *   npm run bench:train [-- --backends cpu,wasm --cases bilstm-fused --seconds 20 --batches 8]
  *   --tiny: every case at its small size and batch 8, no tf-ops rows, PyTorch once a row, one
  *           warm-up batch (a check that the bench runs, not a figure)
+ *   --webgpu-steps plain,tiled: the WGSL rows once per step program (TIDAL_WEBGPU_STEP),
+ *           shown as path webgpu-plain / webgpu-tiled; default one row, the size-based choice
+ *   --cpu-batches N: at most N timed batches on cpu and wasm (slow rows), default --batches
  *
  * Each case runs in its own child process so its peak RSS is its own. Protocol (both sides):
  * the case's batch (256 unless it sets one), MAE loss, Adam(1e-3) (ours: the pipeline's training
@@ -36,7 +39,12 @@ const KAGGLE_EPOCH_BREATHS = Math.round((75_450 * 9) / 10);
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 type Path = 'native' | 'webgpu' | 'ops';
-interface Job { caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean }
+type WebGpuStepSetting = 'plain' | 'tiled' | 'auto';
+interface Job {
+  caseName: string; backend: BackendName; path: Path | null; batch: number; batches: number; seconds: number; warmup: number; tiny: boolean;
+  /** The WGSL step programs (TIDAL_WEBGPU_STEP) on the webgpu path; null: the environment's. */
+  webgpuStep: WebGpuStepSetting | null;
+}
 interface Measured {
   seqPerSec: number; seqPerCpuSec: number; timedBatches: number; peakRssMb: number; params: number; finalLoss: number;
   /** Where the peak RSS goes: see MemoryTrace. */
@@ -67,6 +75,7 @@ function randomBatch(shape: number[], seed: number): tf.Tensor {
 /** Child side: one case, one backend, one path. */
 async function runChild(job: Job): Promise<Measured> {
   if (job.path) process.env.TIDAL_RECURRENCE = job.path;
+  if (job.webgpuStep) process.env.TIDAL_WEBGPU_STEP = job.webgpuStep;
   // The conv/attention/LayerNorm/Dense layers follow the same switch; they have no WGSL path.
   if (job.path === 'native' || job.path === 'ops') process.env.TIDAL_LAYER_KERNELS = job.path;
   await selectBackend(job.backend);
@@ -174,7 +183,7 @@ function runTorch(t: TorchRun, torchName: string, batch: number, batches: number
 
 /** null when `backend` loads (logging its adapter), else why not. */
 async function probeBackend(backend: BackendName): Promise<string | null> {
-  const reply = await runInChild({ caseName: '', backend, path: null, batch: 0, batches: 0, seconds: 0, warmup: 0, tiny: false });
+  const reply = await runInChild({ caseName: '', backend, path: null, batch: 0, batches: 0, seconds: 0, warmup: 0, tiny: false, webgpuStep: null });
   if (reply.ok && reply.result.adapter) console.log(`${backend} adapter: ${reply.result.adapter}`);
   return reply.ok ? null : reply.error;
 }
@@ -193,8 +202,15 @@ async function main(): Promise<void> {
       'cpu-batch': { type: 'string' },
       // Only these paths (webgpu, native, ops) for the fused and native-layer cases; default all.
       paths: { type: 'string' },
+      'webgpu-steps': { type: 'string' },
+      'cpu-batches': { type: 'string' },
     },
   });
+  const webgpuSteps = values['webgpu-steps']?.split(',') ?? null;
+  for (const step of webgpuSteps ?? []) {
+    if (step !== 'plain' && step !== 'tiled' && step !== 'auto') throw new Error(`--webgpu-steps: 'plain', 'tiled' or 'auto', got '${step}'`);
+  }
+  const cpuBatches = values['cpu-batches'] === undefined ? null : Number(values['cpu-batches']);
   const onlyPaths = values.paths?.split(',');
   const cpuBatch = values['cpu-batch'] === undefined ? null : Number(values['cpu-batch']);
   const tiny = values.tiny!;
@@ -238,7 +254,13 @@ async function main(): Promise<void> {
       const paths: (Path | null)[] = c.fusedRecurrence
         ? backend === 'webgpu' ? ['webgpu', ...opsRow] : [...nativeRow, ...opsRow]
         : c.nativeLayers && nativeRow.length ? [...nativeRow, ...opsRow] : [null];
-      for (const path of paths.filter((p) => !onlyPaths || p === null || onlyPaths.includes(p))) {
+      const rowPaths = paths.filter((p) => !onlyPaths || p === null || onlyPaths.includes(p));
+      // The webgpu path once per step setting asked for; every other path once.
+      const runs = rowPaths.flatMap((path): { path: Path | null; step: WebGpuStepSetting | null }[] => (path === 'webgpu' && webgpuSteps
+        ? webgpuSteps.map((step) => ({ path, step: step as WebGpuStepSetting }))
+        : [{ path, step: null }]));
+      for (const { path, step } of runs) {
+        const pathLabel = step ? `${path}-${step}` : path ?? '-';
         // On the CPU, PyTorch right before and right after each row, so both sides see the same
         // load on a shared machine; the faster PyTorch figure is kept (the ratio errs low, not high).
         const torchBatch = tiny ? TINY_BATCH : c.batch ?? BATCH;
@@ -251,8 +273,10 @@ async function main(): Promise<void> {
           return r;
         };
         const before = torchRuns.map((t) => (tiny || t.device === 'cuda' ? null : torchOnce(t)));
-        const batches = Math.min(maxBatches, c.batches ?? maxBatches);
-        const reply = await runInChild({ caseName: c.name, backend, path, batch, batches, seconds, warmup: tiny || (c.batches && c.batches < 4) ? 1 : 2, tiny });
+        const batches = Math.min(onCpu && cpuBatches ? cpuBatches : maxBatches, c.batches ?? maxBatches);
+        const reply = await runInChild({
+          caseName: c.name, backend, path, batch, batches, seconds, warmup: tiny || (c.batches && c.batches < 4) ? 1 : 2, tiny, webgpuStep: step,
+        });
         const refs = torchRuns.map((t, i) => {
           const all = [before[i], torchOnce(t)].filter((r) => r !== null);
           for (const r of all) if (typeof r === 'string') torchNotes.add(`${torchLabels[i]} ${c.torchName}: ${r}`);
@@ -265,13 +289,13 @@ async function main(): Promise<void> {
         const kaggleEpoch = c.name.startsWith('kaggle-') && reply.ok ? (KAGGLE_EPOCH_BREATHS / reply.result.seqPerSec).toFixed(0) : '-';
         const gpu = reply.ok && reply.result.gpu ? `${reply.result.gpu.dispatches} / ${reply.result.gpu.submits} / ${reply.result.gpu.readbacks}` : '-';
         const row = reply.ok
-          ? [c.name, String(batch), backend, path ?? '-', reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
+          ? [c.name, String(batch), backend, pathLabel, reply.result.seqPerSec.toFixed(1), reply.result.peakRssMb.toFixed(0),
             String(reply.result.timedBatches), String(reply.result.kernels), gpu,
             ...refs.flatMap((r) => [r ? r.seqPerSec.toFixed(0) : '-', r ? (reply.result.seqPerSec / r.seqPerSec).toFixed(3) : '-']),
             kaggleEpoch, reply.result.seqPerCpuSec.toFixed(1),
             ...refs.flatMap((r) => [r ? r.seqPerCpuSec.toFixed(0) : '-', r ? (reply.result.seqPerCpuSec / r.seqPerCpuSec).toFixed(3) : '-']),
             ...memoryColumns(reply.result.memory)]
-          : [c.name, String(batch), backend, path ?? '-', `error: ${reply.error}`, '', '', '', '', ...torchRuns.flatMap(() => ['', '']), '',
+          : [c.name, String(batch), backend, pathLabel, `error: ${reply.error}`, '', '', '', '', ...torchRuns.flatMap(() => ['', '']), '',
             '', ...torchRuns.flatMap(() => ['', '']), '', '', '', ''];
         rows.push(row);
         console.log(row.join('\t'));
@@ -289,8 +313,11 @@ async function main(): Promise<void> {
   // The issue's other ratio: the WGSL path against one core with the native kernels.
   for (const c of cases) {
     const seqPerSec = (backend: string, path: string) => Number(rows.find((r) => r[0] === c.name && r[2] === backend && r[3] === path)?.[4]);
-    const ratio = seqPerSec('webgpu', 'webgpu') / seqPerSec('wasm', 'native');
-    if (Number.isFinite(ratio)) console.log(`${c.name}: webgpu (WGSL) / wasm one core (native) = ${ratio.toFixed(2)}x`);
+    const oneCore = seqPerSec('wasm', 'native');
+    for (const label of webgpuSteps ? webgpuSteps.map((step) => `webgpu-${step}`) : ['webgpu']) {
+      const ratio = seqPerSec('webgpu', label) / oneCore;
+      if (Number.isFinite(ratio)) console.log(`${c.name}: webgpu (WGSL${label === 'webgpu' ? '' : `, ${label.slice(7)} steps`}) / wasm one core (native) = ${ratio.toFixed(2)}x`);
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # GPU device check, on a GPU machine that has no network and gets only the git working tree plus
 # the carried, git-ignored .device/ folder: the WebGPU kernel tests (WGSL LSTM/GRU against the
-# float64 reference) on the real GPU, then training throughput of the reference BiLSTM and the
-# kaggle preset's three models on webgpu (Dawn over Vulkan), on wasm with the native kernels (one
-# core) and in PyTorch on the same GPU (fp32, TF32 off and on): one table, with GPU dispatches
-# per batch and the kaggle epoch time that follows.
+# float64 reference, steps plain and tiled) on the real GPU, then training throughput of the
+# reference BiLSTM and the kaggle preset's three models on webgpu (Dawn over Vulkan; the two
+# BiLSTMs with both step programs), on wasm with the native kernels (one core) and in PyTorch
+# on the same GPU (fp32, TF32 off and on): two tables, with GPU dispatches per batch and the
+# kaggle epoch time that follows.
 #
 #   bash scripts/device-check.sh --prepare    here, with network: builds .device/ (a slim copy of
 #                                             node_modules with the optional webgpu packages, and
@@ -162,24 +163,31 @@ fi
 
 # 6. Kernel tests on this machine's adapter: the backend's own tests, and the WGSL LSTM/GRU
 #    forward and gradients against the float64 reference (every direction, initial states,
-#    batch 3 / hidden 5 and batch 64 / hidden 64).
+#    batch 3 / hidden 5, batch 64 / hidden 64, batch 70 / hidden 20; steps plain and tiled).
 step 150 node scripts/run-tests.js test/models/backend test/models/webgpu-recurrence
 tests_rc=$?
 
-# 7. Throughput, one table: the reference BiLSTM (2 x BiLSTM 64 + Dense 32 + Dense 1, batch 256,
-#    T 80, 12 features) and the kaggle preset's bilstm (batch 512), lstm-raw (batch 512) and
+# 7. Throughput: the reference BiLSTM (2 x BiLSTM 64 + Dense 32 + Dense 1, batch 256, T 80, 12
+#    features) and the kaggle preset's bilstm (batch 512), lstm-raw (batch 512) and
 #    lstm-cnn-transformer (batch 128); on webgpu (WGSL kernels), on wasm with the native kernels
-#    (one core; the kaggle models at batch 8 there, a core's seq/s hardly depends on it), and
-#    PyTorch on this GPU in fp32 with TF32 off and on (timed once a case). Building a kaggle
-#    model takes tens of seconds of CPU (seeded orthogonal init of the 1024-wide kernels).
+#    (one core; the kaggle models at batch 8 there and 2 timed batches, a core's seq/s hardly
+#    depends on it), and PyTorch on this GPU in fp32 with TF32 off and on (timed once a case).
+#    First the two BiLSTMs with the WGSL steps plain and tiled (TIDAL_WEBGPU_STEP) in the same
+#    run, then the other two with the size-based choice (tiled from 128 units): rows print as they
+#    finish, so a run cut short by the budget keeps the first table. Building a kaggle model takes
+#    tens of seconds of CPU (seeded orthogonal init of the 1024-wide kernels).
 #    Node directly rather than npm: a bare GPU machine may have node (carried) but no npm.
-CASES=bilstm-fused,kaggle-bilstm,kaggle-lstm-raw,kaggle-lstm-cnn-transformer
 if ((CPU_CHECK)); then
-  step 700 node --import tsx bench/train.ts --backends webgpu,wasm --cases "$CASES" --tiny --seconds 1 --batches 1 --torch-device cpu
+  step 450 node --import tsx bench/train.ts --backends webgpu,wasm --cases bilstm-fused,kaggle-bilstm --webgpu-steps plain,tiled --tiny --seconds 1 --batches 1 --torch-device cpu
+  steps_rc=$?
+  step 300 node --import tsx bench/train.ts --backends webgpu,wasm --cases kaggle-lstm-raw,kaggle-lstm-cnn-transformer --tiny --seconds 1 --batches 1 --torch-device cpu
 else
-  step 330 node --import tsx bench/train.ts --backends webgpu,wasm --cases "$CASES" --paths webgpu,native --cpu-batch 8 --seconds 8 --batches 4 --torch-device cuda
+  step 280 node --import tsx bench/train.ts --backends webgpu,wasm --cases bilstm-fused,kaggle-bilstm --webgpu-steps plain,tiled --paths webgpu,native --cpu-batch 8 --cpu-batches 2 --seconds 6 --batches 4 --torch-device cuda
+  steps_rc=$?
+  step 200 node --import tsx bench/train.ts --backends webgpu,wasm --cases kaggle-lstm-raw,kaggle-lstm-cnn-transformer --paths webgpu,native --cpu-batch 8 --cpu-batches 2 --seconds 6 --batches 4 --torch-device cuda
 fi
-bench_rc=$?
+others_rc=$?
+bench_rc=$((steps_rc || others_rc))
 
 echo "== kernel tests rc=$tests_rc, bench rc=$bench_rc; done in ${SECONDS}s"
 exec >&- 2>&-

@@ -4,9 +4,9 @@ export type { FusedRecurrentArgs, RecurrentCell, RecurrentDirection } from './fu
 export { lstmSequenceOps } from './lstm-ops.ts';
 export { gruSequenceOps } from './gru-ops.ts';
 export { bidirectionalSequenceNative, gruSequenceNative, lstmSequenceNative } from './native-sequence.ts';
-export { recurrenceKernelName, recurrencePath } from './recurrence-path.ts';
+export { TILED_MIN_UNITS, recurrenceKernelName, recurrencePath, webgpuStepSetting } from './recurrence-path.ts';
 export { loadNativeKernels, nativeKernelsStatus } from './native.ts';
-export type { RecurrencePath } from './recurrence-path.ts';
+export type { RecurrencePath, WebGpuStep } from './recurrence-path.ts';
 export { recurrentSequenceWebGpu } from './webgpu-sequence.ts';
 export type { WebGpuDirection } from './webgpu-sequence.ts';
 export type { WebGpuBackendLike, WebGpuProgram } from './webgpu-programs.ts';

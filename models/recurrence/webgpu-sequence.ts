@@ -4,13 +4,17 @@
  * every step and direction) + one dispatch a step (two for GRU, whose candidate needs every unit's
  * reset gate first); backward = one dispatch a step (two for GRU) + one for the initial states +
  * the weight gradients as matMuls over all steps at once. Nothing is read back to the host.
+ * The steps run plain or tiled (webgpuStep: by the units, or TIDAL_WEBGPU_STEP).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  GATES, GruBackwardGates, GruBackwardReset, GruForwardGates, GruForwardState, GruStateGrad,
-  LstmBackwardStep, LstmForwardStep, LstmStateGrad, TRACE_WIDTH,
+  GATES, GruBackwardGates, GruBackwardGatesTiled, GruBackwardReset, GruBackwardResetTiled, GruForwardGates, GruForwardGatesTiled,
+  GruForwardState, GruForwardStateTiled, GruStateGrad,
+  LstmBackwardStep, LstmBackwardStepTiled, LstmForwardStep, LstmForwardStepTiled, LstmStateGrad, TILED_THREADS,
+  TILED_WORKGROUP_BYTES, TRACE_WIDTH,
   type SequenceDims, type WebGpuBackendLike, type WebGpuProgram,
 } from './webgpu-programs.ts';
+import { webgpuStep } from './recurrence-path.ts';
 
 export interface WebGpuDirection {
   reverse: boolean;
@@ -81,6 +85,7 @@ function sequenceOp(backend: WebGpuBackendLike, cell: 'lstm' | 'gru', x: tf.Tens
   const dims: SequenceDims = { cell, batch, time, units, reverse: directions.map((d) => d.reverse) };
   const forwardSteps = Array.from({ length: time }, (_, s) => s);
   const backwardSteps = [...forwardSteps].reverse();
+  const tiled = webgpuStep(units, backend.device.limits, { workgroupBytes: TILED_WORKGROUP_BYTES, threads: TILED_THREADS }) === 'tiled';
 
   const run = tf.customGrad(((...args: unknown[]) => {
     const t = args.slice(0, -1) as tf.Tensor[];
@@ -95,8 +100,8 @@ function sequenceOp(backend: WebGpuBackendLike, cell: 'lstm' | 'gru', x: tf.Tens
     const xRows = tf.reshape(xIn, [batch * time, inputSize]);
     const projected = tf.matMul(xRows, kernelAll);
     const trace = cell === 'lstm'
-      ? runSteps(backend, [new LstmForwardStep(dims)], [[projected, biasAll, recurrentAll, states[0], states[1]]], forwardSteps)
-      : runSteps(backend, [new GruForwardGates(dims), new GruForwardState(dims)],
+      ? runSteps(backend, [tiled ? new LstmForwardStepTiled(dims) : new LstmForwardStep(dims)], [[projected, biasAll, recurrentAll, states[0], states[1]]], forwardSteps)
+      : runSteps(backend, tiled ? [new GruForwardGatesTiled(dims), new GruForwardStateTiled(dims)] : [new GruForwardGates(dims), new GruForwardState(dims)],
         [[projected, biasAll, recurrentAll, states[0]], [projected, biasAll, recurrentAll]], forwardSteps);
     const value = tf.reshape(tf.slice(trace, [0, 0, 0, 0], [batch, time, D, units]), [batch, time, D * units]);
     save([trace, xRows, kernelAll, recurrentAll]);
@@ -106,8 +111,8 @@ function sequenceOp(backend: WebGpuBackendLike, cell: 'lstm' | 'gru', x: tf.Tens
       const dY = tf.reshape(dy, [batch, time, D, units]);
       const recurrentT = tf.transpose(recurrentS, [0, 2, 1]); // [D, G, U]
       const grad = cell === 'lstm'
-        ? runSteps(backend, [new LstmBackwardStep(dims)], [[traceS, dY, recurrentT]], backwardSteps)
-        : runSteps(backend, [new GruBackwardGates(dims), new GruBackwardReset(dims)],
+        ? runSteps(backend, [tiled ? new LstmBackwardStepTiled(dims) : new LstmBackwardStep(dims)], [[traceS, dY, recurrentT]], backwardSteps)
+        : runSteps(backend, tiled ? [new GruBackwardGatesTiled(dims), new GruBackwardResetTiled(dims)] : [new GruBackwardGates(dims), new GruBackwardReset(dims)],
           [[traceS, dY, recurrentT], [traceS, recurrentT]], backwardSteps);
       const dStates = runOnce(backend, cell === 'lstm' ? new LstmStateGrad(dims) : new GruStateGrad(dims), [traceS, grad, recurrentT]);
       const dStatesPerKind = cell === 'lstm' ? tf.unstack(dStates) : [dStates]; // each [D, B, U]

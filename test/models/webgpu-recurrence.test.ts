@@ -1,13 +1,16 @@
 // The WGSL fused LSTM / GRU (models/recurrence/webgpu-*.ts) on a real Dawn adapter against the
 // float64 plain-loop reference (reference-js.ts): outputs and every gradient, every direction,
-// with and without initial states, odd and real sizes. Without a GPU the adapter is Mesa's
+// with and without initial states, odd and real sizes; on both step programs (plain and tiled,
+// TIDAL_WEBGPU_STEP). Without a GPU the adapter is Mesa's
 // llvmpipe through Dawn's OpenGL ES path. Values are read with `await t.data()`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../core/seed.ts';
 import { selectBackend } from '../../models/backend.ts';
-import { FusedRecurrent, recurrenceKernelName, recurrencePath, recurrentSequenceWebGpu } from '../../models/recurrence/index.ts';
+import {
+  FusedRecurrent, TILED_MIN_UNITS, countWebGpuDispatches, recurrenceKernelName, recurrencePath, recurrentSequenceWebGpu,
+} from '../../models/recurrence/index.ts';
 import type { RecurrentCell, RecurrentDirection } from '../../models/recurrence/index.ts';
 import { gruBackward64, gruForward64, lstmBackward64, lstmForward64, type Sequence64 } from '../../models/recurrence/reference-js.ts';
 import { webgpuSkipReason } from './webgpu-available.ts';
@@ -34,7 +37,8 @@ interface Case {
   returnSequences: boolean; merge: 'concat' | 'sum';
 }
 
-async function compareWithReference(c: Case): Promise<void> {
+/** `stepProgram`: the forward step program the layer must dispatch (counted), when given. */
+async function compareWithReference(c: Case, stepProgram?: string): Promise<void> {
   const { batch: B, time: T, inputSize: I, units: U } = c;
   const layer = new FusedRecurrent({
     cell: c.cell, units: U, direction: c.direction, merge: c.merge, returnSequences: c.returnSequences, seed: 17, initialState: c.initialState,
@@ -53,11 +57,15 @@ async function compareWithReference(c: Case): Promise<void> {
   const probeData = randomValues(outShape.reduce((a, b) => a * b, 1), 99);
   const probe = tf.tensor(probeData, outShape);
   let output: tf.Tensor | null = null;
-  const { grads } = tf.variableGrads(() => {
+  const { result: { grads }, count } = await countWebGpuDispatches(() => tf.variableGrads(() => {
     const y = layer.apply(c.initialState ? [x, ...states] : x) as tf.Tensor;
     output = tf.keep(y.clone());
     return tf.sum(tf.mul(y, probe));
-  }, [x, ...states, ...weights]);
+  }, [x, ...states, ...weights]));
+  if (stepProgram) {
+    assert.equal(count.byProgram[stepProgram], c.time, `${stepProgram} once a step: ${JSON.stringify(count.byProgram)}`);
+    assert.equal(count.byProgram[stepProgram.replace('Forward', 'Backward')], c.time, `backward steps: ${JSON.stringify(count.byProgram)}`);
+  }
   assert.deepEqual(output!.shape, outShape);
   const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
   const got = {
@@ -108,6 +116,43 @@ async function compareWithReference(c: Case): Promise<void> {
   for (const w of layer.weights) w.dispose();
 }
 
+/** The op over a batch in row chunks (a small binding limit) against the same op unchunked. */
+async function compareChunked(cell: RecurrentCell): Promise<void> {
+  const [B, T, I, U] = [7, 5, 3, 4];
+  const G = (cell === 'lstm' ? 4 : 3) * U;
+  const nStates = cell === 'lstm' ? 2 : 1;
+  const x = tf.variable(tf.tensor3d(randomValues(B * T * I, 3), [B, T, I]));
+  const params = [0, 1].flatMap((d) => [
+    ...Array.from({ length: nStates }, (_, k) => tf.variable(tf.tensor2d(randomValues(B * U, 20 + 3 * d + k, 0.5), [B, U]))),
+    tf.variable(tf.tensor2d(randomValues(I * G, 30 + d), [I, G])),
+    tf.variable(tf.tensor2d(randomValues(U * G, 40 + d, 0.5), [U, G])),
+    tf.variable(tf.tensor1d(randomValues(G, 50 + d))),
+  ]);
+  const probe = tf.tensor3d(randomValues(B * T * 2 * U, 60), [B, T, 2 * U]);
+  const directions = [0, 1].map((d) => {
+    const p = params.slice(d * (nStates + 3), (d + 1) * (nStates + 3));
+    return { reverse: d === 1, states: p.slice(0, nStates) as tf.Tensor2D[], kernel: p[nStates] as tf.Tensor2D,
+      recurrentKernel: p[nStates + 1] as tf.Tensor2D, bias: p[nStates + 2] as tf.Tensor1D };
+  });
+  const run = async (maxBindingBytes?: number) => {
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(recurrentSequenceWebGpu(cell, x, directions, maxBindingBytes), probe)), [x, ...params]);
+    const out = await Promise.all([value, ...[x, ...params].map((v) => grads[v.name])].map(async (t) => (await t.data()) as Float32Array));
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+  const whole = await run();
+  // Room for 3 sequences a chunk: chunks of 3, 3 and 1 rows.
+  const chunked = await run(3 * T * 2 * (cell === 'lstm' ? 8 : 6) * U * 4);
+  whole.forEach((expected, i) => assertClose(chunked[i], expected, `tensor ${i}`, 1e-5));
+  assert.throws(() => recurrentSequenceWebGpu(cell, x as tf.Tensor3D, directions, 16), /needs .* MiB a sequence, over this adapter's maxStorageBufferBindingSize/);
+  tf.dispose([x, ...params, probe]);
+}
+
+function restoreEnv(name: string, saved: string | undefined): void {
+  if (saved === undefined) delete process.env[name];
+  else process.env[name] = saved;
+}
+
 describe('webgpu fused recurrence against the float64 reference', { skip }, () => {
   let savedPath: string | undefined;
   before(async () => {
@@ -121,65 +166,78 @@ describe('webgpu fused recurrence against the float64 reference', { skip }, () =
     await selectBackend('cpu');
   });
 
-  it("takes the 'webgpu' path on the webgpu backend, and names it for the manifest", () => {
-    assert.equal(recurrencePath(), 'webgpu');
-    assert.equal(recurrenceKernelName(), 'webgpu');
-    process.env.TIDAL_RECURRENCE = 'ops';
-    assert.equal(recurrenceKernelName(), 'ops');
-    delete process.env.TIDAL_RECURRENCE;
+  it("takes the 'webgpu' path on the webgpu backend, and names it and its LSTM steps for the manifest", () => {
+    const savedStep = process.env.TIDAL_WEBGPU_STEP;
+    try {
+      delete process.env.TIDAL_WEBGPU_STEP;
+      assert.equal(recurrencePath(), 'webgpu');
+      assert.equal(recurrenceKernelName(), `webgpu-auto${TILED_MIN_UNITS}`);
+      process.env.TIDAL_WEBGPU_STEP = 'tiled';
+      assert.equal(recurrenceKernelName(), 'webgpu-tiled');
+      process.env.TIDAL_WEBGPU_STEP = 'plain';
+      assert.equal(recurrenceKernelName(), 'webgpu-plain');
+      process.env.TIDAL_WEBGPU_STEP = 'fast';
+      assert.throws(() => recurrenceKernelName(), /TIDAL_WEBGPU_STEP must be 'plain', 'tiled' or 'auto', got 'fast'/);
+      process.env.TIDAL_RECURRENCE = 'ops';
+      assert.equal(recurrenceKernelName(), 'ops');
+    } finally {
+      delete process.env.TIDAL_RECURRENCE;
+      restoreEnv('TIDAL_WEBGPU_STEP', savedStep);
+    }
   });
 
   const small = { batch: 3, time: 7, inputSize: 4, units: 5 };
-  for (const cell of ['lstm', 'gru'] as const) {
-    for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
-      for (const initialState of [false, true]) {
-        it(`${cell} ${direction}${initialState ? ' with initial states' : ''}, batch 3 hidden 5`, async () => {
-          await compareWithReference({ cell, direction, initialState, ...small, returnSequences: true, merge: 'concat' });
+  // Every case on both step programs.
+  for (const step of ['plain', 'tiled'] as const) {
+    describe(`TIDAL_WEBGPU_STEP=${step}`, () => {
+      let savedStep: string | undefined;
+      before(() => {
+        savedStep = process.env.TIDAL_WEBGPU_STEP;
+        process.env.TIDAL_WEBGPU_STEP = step;
+      });
+      after(() => restoreEnv('TIDAL_WEBGPU_STEP', savedStep));
+      const suffix = step === 'tiled' ? 'Tiled' : '';
+      for (const cell of ['lstm', 'gru'] as const) {
+        const expect = `${cell === 'lstm' ? 'LstmForwardStep' : 'GruForwardGates'}${suffix}`;
+        for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
+          for (const initialState of [false, true]) {
+            it(`${cell} ${direction}${initialState ? ' with initial states' : ''}, batch 3 hidden 5`, async () => {
+              await compareWithReference({ cell, direction, initialState, ...small, returnSequences: true, merge: 'concat' }, expect);
+            });
+          }
+        }
+        it(`${cell} reverse, last step only`, async () => {
+          await compareWithReference({ cell, direction: 'reverse', initialState: false, ...small, returnSequences: false, merge: 'concat' }, expect);
+        });
+        it(`${cell} bidirectional, last step only and summed directions`, async () => {
+          await compareWithReference({ cell, direction: 'bidirectional', initialState: true, ...small, returnSequences: false, merge: 'sum' }, expect);
+        });
+        it(`${cell}: a batch over the binding limit runs in row chunks with the same outputs and gradients`, async () => {
+          await compareChunked(cell);
+        });
+        it(`${cell} bidirectional with initial states, batch 64 hidden 64`, async () => {
+          await compareWithReference({ cell, direction: 'bidirectional', initialState: true, batch: 64, time: 4, inputSize: 12, units: 64, returnSequences: true, merge: 'concat' }, expect);
+        });
+        // Rows and units past a tile (64 rows; 16, 32 or 64 units) and a depth of several k chunks.
+        it(`${cell} bidirectional with initial states, batch 70 hidden 20 (partial tiles)`, async () => {
+          await compareWithReference({ cell, direction: 'bidirectional', initialState: true, batch: 70, time: 3, inputSize: 6, units: 20, returnSequences: true, merge: 'concat' }, expect);
         });
       }
-    }
-    it(`${cell} reverse, last step only`, async () => {
-      await compareWithReference({ cell, direction: 'reverse', initialState: false, ...small, returnSequences: false, merge: 'concat' });
-    });
-    it(`${cell} bidirectional, last step only and summed directions`, async () => {
-      await compareWithReference({ cell, direction: 'bidirectional', initialState: true, ...small, returnSequences: false, merge: 'sum' });
-    });
-    it(`${cell}: a batch over the binding limit runs in row chunks with the same outputs and gradients`, async () => {
-      const [B, T, I, U] = [7, 5, 3, 4];
-      const G = (cell === 'lstm' ? 4 : 3) * U;
-      const nStates = cell === 'lstm' ? 2 : 1;
-      const x = tf.variable(tf.tensor3d(randomValues(B * T * I, 3), [B, T, I]));
-      const params = [0, 1].flatMap((d) => [
-        ...Array.from({ length: nStates }, (_, k) => tf.variable(tf.tensor2d(randomValues(B * U, 20 + 3 * d + k, 0.5), [B, U]))),
-        tf.variable(tf.tensor2d(randomValues(I * G, 30 + d), [I, G])),
-        tf.variable(tf.tensor2d(randomValues(U * G, 40 + d, 0.5), [U, G])),
-        tf.variable(tf.tensor1d(randomValues(G, 50 + d))),
-      ]);
-      const probe = tf.tensor3d(randomValues(B * T * 2 * U, 60), [B, T, 2 * U]);
-      const directions = [0, 1].map((d) => {
-        const p = params.slice(d * (nStates + 3), (d + 1) * (nStates + 3));
-        return { reverse: d === 1, states: p.slice(0, nStates) as tf.Tensor2D[], kernel: p[nStates] as tf.Tensor2D,
-          recurrentKernel: p[nStates + 1] as tf.Tensor2D, bias: p[nStates + 2] as tf.Tensor1D };
-      });
-      const run = async (maxBindingBytes?: number) => {
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(recurrentSequenceWebGpu(cell, x, directions, maxBindingBytes), probe)), [x, ...params]);
-        const out = await Promise.all([value, ...[x, ...params].map((v) => grads[v.name])].map(async (t) => (await t.data()) as Float32Array));
-        tf.dispose([value, ...Object.values(grads)]);
-        return out;
-      };
-      const whole = await run();
-      // Room for 3 sequences a chunk: chunks of 3, 3 and 1 rows.
-      const chunked = await run(3 * T * 2 * (cell === 'lstm' ? 8 : 6) * U * 4);
-      whole.forEach((expected, i) => assertClose(chunked[i], expected, `tensor ${i}`, 1e-5));
-      assert.throws(() => recurrentSequenceWebGpu(cell, x as tf.Tensor3D, directions, 16), /needs .* MiB a sequence, over this adapter's maxStorageBufferBindingSize/);
-      tf.dispose([x, ...params, probe]);
-    });
-    it(`${cell} bidirectional with initial states, batch 64 hidden 64`, async () => {
-      await compareWithReference({ cell, direction: 'bidirectional', initialState: true, batch: 64, time: 4, inputSize: 12, units: 64, returnSequences: true, merge: 'concat' });
     });
   }
-});
 
+  it(`TIDAL_WEBGPU_STEP unset: a layer of ${TILED_MIN_UNITS} units or more runs tiled, a smaller one plain`, async () => {
+    const savedStep = process.env.TIDAL_WEBGPU_STEP;
+    delete process.env.TIDAL_WEBGPU_STEP;
+    try {
+      await compareWithReference({ cell: 'lstm', direction: 'reverse', initialState: false, batch: 5, time: 3, inputSize: 4, units: TILED_MIN_UNITS + 3, returnSequences: true, merge: 'concat' }, 'LstmForwardStepTiled');
+      await compareWithReference({ cell: 'lstm', direction: 'forward', initialState: false, batch: 5, time: 3, inputSize: 4, units: TILED_MIN_UNITS - 1, returnSequences: true, merge: 'concat' }, 'LstmForwardStep');
+      await compareWithReference({ cell: 'gru', direction: 'forward', initialState: true, batch: 5, time: 3, inputSize: 4, units: TILED_MIN_UNITS, returnSequences: true, merge: 'concat' }, 'GruForwardGatesTiled');
+    } finally {
+      restoreEnv('TIDAL_WEBGPU_STEP', savedStep);
+    }
+  });
+});
 
 describe('recurrence path selection without webgpu', () => {
   it('TIDAL_RECURRENCE=webgpu on another backend is an error naming it', async () => {
