@@ -167,6 +167,7 @@ test("tidal submit with the config's recipe is kept by the next tidal run; a sub
   const [id] = lines[1].split(',');
   lines[1] = `${id},-999`;
   writeFileSync(join(dir, 'submission.csv'), lines.join('\n'));
+  assert.match(ok(['report', '--run', dir]), /warning: .*submission\.csv \(or its blend\/oof\.arrow\) is not the file the submit stage recorded/);
   ok(['run', '--config', plainFile, '--out', dir]);
   assert.equal(json(dir, 'manifest.json').stages.submit.cached, false);
   assert.deepEqual(bytes(dir, 'submission.csv'), bytes(plain, 'submission.csv'));
