@@ -126,7 +126,8 @@ test('tidal submit with another recipe rewrites every artefact that describes th
   assert.equal(record.result.blendWeights, null);
   const answers = submissionById(join(dir, 'input', 'test_answers.csv'));
   const testMae = inspiratoryMae(Array.from(testTable.id, (id) => submitted.get(id)!), Array.from(testTable.id, (id) => answers.get(id)!), testTable.uOut);
-  assert.ok(Math.abs(record.result.testMae - testMae) < 1e-9, `${record.result.testMae} vs ${testMae}`);
+  // submission.csv rounds its values: the score from its text agrees to that precision.
+  assert.ok(Math.abs(record.result.testMae - testMae) < 1e-6, `${record.result.testMae} vs ${testMae}`);
   const { metrics } = json(dir, 'manifest.json');
   assert.equal(metrics.blendOofMae, record.result.blendOofMae);
   assert.equal(metrics.testMae, record.result.testMae);
