@@ -21,7 +21,7 @@ import { blendMethods, crossValidatedBlend, readBlendOof, readPredictionColumn }
 
 const FoldScoreSchema = z.object({ fold: z.number().int(), validMae: z.number(), bestEpoch: z.number().int() });
 const ModelScoresSchema = z.array(z.object({ model: z.string(), oofMae: z.number(), folds: z.array(FoldScoreSchema) })).min(1);
-/** How the submission was made (pipeline/stages/submit.ts SubmissionRecipe); runs from before it was recorded have none. */
+/** How the submission was made (submissions/submission-recipe.ts); runs from before it was recorded have none. */
 const BlendRecipeSchema = z.object({ folds: z.string(), agreement: z.number(), models: z.string(), invert: z.boolean(), tolerance: z.number(), snap: z.boolean() });
 const MetricsSchema = z.object({
   models: ModelScoresSchema,
