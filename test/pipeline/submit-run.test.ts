@@ -183,6 +183,10 @@ test('tidal submit --out elsewhere writes that file only, and --help says so', (
   assert.deepEqual(snapshot(dir), before);
   assert.equal(submissionById(file).size, submissionById(join(dir, 'submission.csv')).size);
   assert.match(ok(['submit', '--help']).replace(/\s+/g, ' '), /leave the run folder untouched/);
+  const badTolerance = tidal(['submit', '--run', dir, '--tolerance', 'tight']);
+  assert.equal(badTolerance.status, 1);
+  assert.match(badTolerance.stderr, /--tolerance must be a number > 0 \(cmH2O\), got NaN/);
+  assert.deepEqual(snapshot(dir), before);
 });
 
 test('in a pseudo-labelled run tidal submit rebuilds round 2, the one tidal run submits, and leaves round 1 alone', () => {
