@@ -31,6 +31,6 @@ export function recipeOptions(recipe: SubmissionRecipe): Pick<BuildSubmissionOpt
 /** The recipe in words, for report.md, report.html and the terminal. */
 export function describeRecipe(recipe: SubmissionRecipe): string {
   const folds = recipe.folds === 'better-than-median' ? `better-than-median (agreement ${recipe.agreement} cmH2O)` : recipe.folds;
-  const inversion = recipe.invert ? `controller inversion (tolerance ${recipe.tolerance} cmH2O)` : 'no controller inversion';
-  return `models blended by ${recipe.models}, each model's folds by ${folds}; ${inversion}, ${recipe.snap ? 'grid snapping' : 'no grid snapping'}`;
+  const steps = [recipe.invert ? `inverting the PI controller (tolerance ${recipe.tolerance} cmH2O)` : '', recipe.snap ? 'snapping to the pressure grid' : ''].filter(Boolean);
+  return `models blended by ${recipe.models}, each model's folds by ${folds}; post-processing: ${steps.length > 0 ? steps.join(', ') : 'none'}`;
 }

@@ -97,7 +97,7 @@ const models = plainConfig.models.map((m) => m.name);
 test('tidal submit with another recipe rewrites every artefact that describes the submission, and tidal report agrees', async () => {
   const dir = copy(plain, 'mean-no-invert');
   const out = ok(['submit', '--run', dir, '--models', 'mean', '--no-invert']);
-  assert.match(out, /the submission: models blended by mean, each model's folds by median; no controller inversion, grid snapping/);
+  assert.match(out, /the submission: models blended by mean, each model's folds by median; post-processing: snapping to the pressure grid/);
   assert.notDeepEqual(bytes(dir, 'submission.csv'), bytes(plain, 'submission.csv'));
 
   // blend/oof.arrow is the mean of the models' out-of-fold predictions.
@@ -133,10 +133,10 @@ test('tidal submit with another recipe rewrites every artefact that describes th
   assert.equal(metrics.testMae, record.result.testMae);
   assert.deepEqual(metrics.blend, record.result.recipe);
   const report = bytes(dir, 'report.md').toString();
-  assert.match(report, /The submission: models blended by mean, each model's folds by median; no controller inversion, grid snapping\./);
+  assert.match(report, /The submission: models blended by mean, each model's folds by median; post-processing: snapping to the pressure grid\./);
   assert.match(report, /\|blend:mean\+snap\|/);
   const html = bytes(dir, 'report.html').toString();
-  assert.match(html, /<td id="submission-recipe">models blended by mean, each model's folds by median; no controller inversion, grid snapping<\/td>/);
+  assert.match(html, /<td id="submission-recipe">models blended by mean, each model's folds by median; post-processing: snapping to the pressure grid<\/td>/);
   assert.ok(html.includes(`data-metric="metrics.blendOofMae" data-value="${metrics.blendOofMae}"`));
   assert.ok(html.includes('blend (mean)'));
 
@@ -205,7 +205,7 @@ test('in a pseudo-labelled run tidal submit rebuilds round 2, the one tidal run 
   assert.equal(metrics.blend.invert, true);
   assert.equal(metrics.round2.blend.invert, false);
   assert.equal(metrics.round2.testMae, record.result.testMae);
-  assert.match(bytes(dir, 'report.md').toString(), /Round 2's submission \(round-2\/submission\.csv\): models blended by weights, each model's folds by median; no controller inversion, grid snapping\./);
+  assert.match(bytes(dir, 'report.md').toString(), /Round 2's submission \(round-2\/submission\.csv\): models blended by weights, each model's folds by median; post-processing: snapping to the pressure grid\./);
 
   // Round 1's submission is what labelled round 2: not a place for round 2's blend.
   const refused = tidal(['submit', '--run', dir, '--out', join(dir, 'submission.csv')]);
