@@ -50,10 +50,14 @@ export class RunFolder {
 
   /** The record of a stage if it completed under `key`, else null. */
   stage<Result>(name: string, key: string): StageRecord<Result> | null {
+    const record = this.lastRecord<Result>(name);
+    return record?.key === key ? record : null;
+  }
+
+  /** The record the stage last wrote, whatever its key, else null (`tidal submit` rebuilds on top of them). */
+  lastRecord<Result>(name: string): StageRecord<Result> | null {
     const file = this.catalog.stageRecord(name);
-    if (!existsSync(file)) return null;
-    const record = JSON.parse(readFileSync(file, 'utf8')) as StageRecord<Result>;
-    return record.key === key ? record : null;
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StageRecord<Result>) : null;
   }
 
   completeStage(name: string, record: StageRecord, cached: boolean): void {

@@ -21,8 +21,11 @@ import { blendMethods, crossValidatedBlend, readBlendOof, readPredictionColumn }
 
 const FoldScoreSchema = z.object({ fold: z.number().int(), validMae: z.number(), bestEpoch: z.number().int() });
 const ModelScoresSchema = z.array(z.object({ model: z.string(), oofMae: z.number(), folds: z.array(FoldScoreSchema) })).min(1);
+/** How the submission was made (submissions/submission-recipe.ts); runs from before it was recorded have none. */
+const BlendRecipeSchema = z.object({ folds: z.string(), agreement: z.number(), models: z.string(), invert: z.boolean(), tolerance: z.number(), snap: z.boolean() });
 const MetricsSchema = z.object({
   models: ModelScoresSchema,
+  blend: BlendRecipeSchema.optional(),
   blendOofMae: z.number(),
   inversionCoverage: z.number(),
   testMae: z.number().nullable(),
@@ -32,7 +35,7 @@ const MetricsSchema = z.object({
   /** Model id -> weight, for weighted blends. */
   blendWeights: z.record(z.string(), z.number()).nullable().default(null),
   /** The pseudo-labelled second round (config `pseudoLabel`). */
-  round2: z.object({ models: ModelScoresSchema, blendOofMae: z.number(), postprocessedOofMae: z.number(), testMae: z.number().nullable() }).optional(),
+  round2: z.object({ models: ModelScoresSchema, blend: BlendRecipeSchema.optional(), blendOofMae: z.number(), postprocessedOofMae: z.number(), testMae: z.number().nullable() }).optional(),
   modelContributions: z.array(z.object({ model: z.string(), blendOofMaeWithout: z.number(), cost: z.number() })).default([]),
 });
 const ManifestSchema = z.object({
@@ -68,6 +71,7 @@ export interface RunArtifacts {
   manifest: ReportManifest;
   configJson: Record<string, unknown>;
   name: string;
+  /** The blend method of blend/oof.arrow: the recorded recipe's (`tidal submit` may have changed it), else the config's. */
   blendMethod: string;
   train: BreathTable;
   /** Fold of each train breath. */
@@ -126,12 +130,12 @@ export async function readRunArtifacts(runDirInput: string): Promise<RunArtifact
 
   const oofByModel = new Map<string, Float32Array>();
   for (const { model } of manifest.metrics.models) oofByModel.set(model, readPredictionColumn(catalog.predictions(model).oof));
+  const blendMethod = manifest.metrics.blend?.models ?? config.blend.models;
   // The blend was fitted over the models sorted by id (pipeline/stages/submit.ts).
   const blendModels = [...oofByModel.keys()].sort();
   // Runs from before blend/oof.arrow existed: refit the same cross-validated blend (deterministic).
   const blendOof =
-    readBlendOof(runDir) ??
-    crossValidatedBlend(blendMethods.get(config.blend.models), blendModels.map((m) => oofByModel.get(m)!), train, breathFold).oof;
+    readBlendOof(runDir) ?? crossValidatedBlend(blendMethods.get(blendMethod), blendModels.map((m) => oofByModel.get(m)!), train, breathFold).oof;
 
   const jobs: JobArtifacts[] = [];
   for (const { model, folds } of manifest.metrics.models) {
@@ -141,5 +145,5 @@ export async function readRunArtifacts(runDirInput: string): Promise<RunArtifact
       jobs.push({ model, fold, history: readJobHistory(job.history) ?? [], seconds: typeof done.seconds === 'number' ? done.seconds : null });
     }
   }
-  return { runDir, manifestJson, manifest, configJson, name: config.name, blendMethod: config.blend.models, train, breathFold, oofByModel, blendOof, jobs };
+  return { runDir, manifestJson, manifest, configJson, name: config.name, blendMethod, train, breathFold, oofByModel, blendOof, jobs };
 }

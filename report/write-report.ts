@@ -12,6 +12,7 @@
  * manifest.json; each carries its manifest path and exact value (data-metric, data-value).
  */
 import { RunCatalog, writeFileAtomic } from '../core/index.ts';
+import { describeRecipe } from '../submissions/index.ts';
 import { exampleBreaths, maeByFold, maeByRc, maeByTimeStep, residualHistogram, trainingCurves, type OofSeries } from './chart-data.ts';
 import { exampleBreathsSpec, maeByTimeStepSpec, rcHeatmapSpec, residualHistogramSpec, trainingCurvesSpec } from './charts.ts';
 import { chartDiv, escapeHtml, renderPage } from './html-page.ts';
@@ -46,7 +47,7 @@ function pseudoLabelTable(metrics: RunArtifacts['manifest']['metrics']): string 
 <table id="pseudo-label"><tr><th>inspiratory MAE</th><th class="num">round 1</th><th class="num">round 2 (pseudo-labelled)</th></tr>
 ${rows}
 </table>
-<p class="note">Round 2 trained every (model, fold) job again on its fold's breaths plus the test breaths labelled by round 1; its submission is round-2/submission.csv.</p>`;
+<p class="note">Round 2 trained every (model, fold) job again on its fold's breaths plus the test breaths labelled by round 1; its submission is round-2/submission.csv${round2.blend ? `: ${escapeHtml(describeRecipe(round2.blend))}` : ''}.</p>`;
 }
 
 /** The blend refitted without each model, next to the full blend (runs with 2+ models). */
@@ -80,7 +81,7 @@ function summarySection(a: RunArtifacts, blendFoldMae: Map<number, number>): str
 <tr><th>seed</th><td>${m.seed}</td></tr>
 <tr><th>backend</th><td><code>${escapeHtml(m.backend)}</code><details><summary>backends tried</summary><ul>${tried}</ul></details></td></tr>
 <tr><th>versions</th><td>tidal ${escapeHtml(m.tidal)}, tfjs ${escapeHtml(m.tfjs)}, node ${escapeHtml(m.node)}</td></tr>
-${hashes}
+${metrics.blend ? `<tr><th>submission</th><td id="submission-recipe">${escapeHtml(describeRecipe(metrics.blend))}</td></tr>\n` : ''}${hashes}
 </table>`;
 
   const head = `<tr><th>predictions</th><th class="num">OOF MAE</th>${folds.map((f) => `<th class="num">fold ${f}</th><th class="num">best epoch</th>`).join('')}</tr>`;

@@ -13,3 +13,4 @@ export { scoreSubmissionFiles, type ScoreFiles } from './score-files.ts';
 export { writeSubmission, orderForSubmission, SubmissionError, type SubmissionOptions } from './write-submission.ts';
 export { resolveInputs, type InputSources, type SubmissionInputs } from './run-inputs.ts';
 export { buildSubmission, type BuildSubmissionOptions, type BuiltSubmission, type InversionSummary } from './build-submission.ts';
+export { recipeOptions, describeRecipe, type SubmissionRecipe } from './submission-recipe.ts';

@@ -1,6 +1,7 @@
 /**
- * Stage `report`: the run's metrics in manifest.json, report.md (out-of-fold MAE per model and of
- * the blend, overall and per (R, C), and the blend without each model) and report.html (charts,
+ * Stage `report`: the run's metrics in manifest.json, report.md (the recipe that made the
+ * submission, out-of-fold MAE per model and of the blend, overall and per (R, C), and the blend
+ * without each model) and report.html (charts,
  * read from the run folder and the manifest just written); `summaryLines` is what the terminal
  * shows at the end. With pseudo-labelling, round 2's scores stand next to round 1's in all three.
  */
@@ -8,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { writeHtmlReport } from '../../report/index.ts';
 import { writeFileAtomic } from '../../core/index.ts';
-import { formatContributions } from '../../submissions/index.ts';
+import { describeRecipe, formatContributions } from '../../submissions/index.ts';
+import type { RunFolder } from '../run-folder.ts';
 import type { Stage } from '../stage.ts';
 import type { PredictionsResult } from './predictions.ts';
 import type { SubmitResult } from './submit.ts';
@@ -44,6 +46,7 @@ function roundsTable(round1: RoundOutputs, round2: RoundOutputs): string {
 function roundMetrics({ predictions, submitted }: RoundOutputs) {
   return {
     models: predictions.models,
+    blend: submitted.recipe,
     blendOofMae: submitted.blendOofMae,
     postprocessedOofMae: submitted.postprocessedOofMae,
     blendWeights: submitted.blendWeights,
@@ -54,30 +57,39 @@ function roundMetrics({ predictions, submitted }: RoundOutputs) {
   };
 }
 
+/** What the report depends on: the stage key, for `tidal run` and `tidal submit` alike. */
+export function reportKey(input: ReportInput, name: string): unknown {
+  return { ...input, name };
+}
+
+/** report.md, manifest.json's metrics and report.html of run `name`, from its rounds' results. */
+export async function writeRunReport({ predictions, submitted, round2 }: ReportInput, run: RunFolder, name: string): Promise<{ report: string }> {
+  let report = `# Run ${name}\n\nThe submission: ${describeRecipe(submitted.recipe)}.\n\nOut-of-fold inspiratory MAE, overall and per (R, C):\n\n${submitted.reportTable}\n`;
+  if (submitted.contributions.length > 0) {
+    report += `What each model adds: the blend refitted without it, cross-validated over the same folds:\n\n${formatContributions(submitted.contributions, submitted.blendOofMae)}\n`;
+  }
+  if (round2) {
+    report +=
+      `\n## Pseudo-labelling\n\nRound 2 trained every (model, fold) job again with the test breaths labelled by round 1 (round-2/):\n\n` +
+      `${roundsTable({ predictions, submitted }, round2)}\n\nRound 2's submission (round-2/submission.csv): ${describeRecipe(round2.submitted.recipe)}.\n\n` +
+      `Round 2, out-of-fold inspiratory MAE, overall and per (R, C):\n\n${round2.submitted.reportTable}\n`;
+  }
+  writeFileAtomic(run.catalog.report, report);
+  run.updateManifest((m) => {
+    m.metrics = {
+      ...roundMetrics({ predictions, submitted }),
+      baselineTestMae: submitted.baselineTestMae,
+      ...(round2 ? { round2: roundMetrics(round2) } : {}),
+    };
+  });
+  await writeHtmlReport(run.dir);
+  return { report: run.catalog.report };
+}
+
 export const reportStage: Stage<ReportInput, { report: string }> = {
   name: 'report',
-  key: (input, ctx) => ({ ...input, name: ctx.plan.config.name }),
-  async run({ predictions, submitted, round2 }, ctx) {
-    let report = `# Run ${ctx.plan.config.name}\n\nOut-of-fold inspiratory MAE, overall and per (R, C):\n\n${submitted.reportTable}\n`;
-    if (submitted.contributions.length > 0) {
-      report += `What each model adds: the blend refitted without it, cross-validated over the same folds:\n\n${formatContributions(submitted.contributions, submitted.blendOofMae)}\n`;
-    }
-    if (round2) {
-      report +=
-        `\n## Pseudo-labelling\n\nRound 2 trained every (model, fold) job again with the test breaths labelled by round 1 (round-2/):\n\n` +
-        `${roundsTable({ predictions, submitted }, round2)}\n\nRound 2, out-of-fold inspiratory MAE, overall and per (R, C):\n\n${round2.submitted.reportTable}\n`;
-    }
-    writeFileAtomic(ctx.run.catalog.report, report);
-    ctx.run.updateManifest((m) => {
-      m.metrics = {
-        ...roundMetrics({ predictions, submitted }),
-        baselineTestMae: submitted.baselineTestMae,
-        ...(round2 ? { round2: roundMetrics(round2) } : {}),
-      };
-    });
-    await writeHtmlReport(ctx.run.dir);
-    return { report: ctx.run.catalog.report };
-  },
+  key: (input, ctx) => reportKey(input, ctx.plan.config.name),
+  run: (input, ctx) => writeRunReport(input, ctx.run, ctx.plan.config.name),
   outputsPresent: (_, ctx) => existsSync(ctx.run.catalog.report) && existsSync(ctx.run.catalog.htmlReport),
 };
 

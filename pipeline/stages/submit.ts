@@ -6,11 +6,31 @@
  * inversion coverage and, when the test answers are known, the test MAE of the blend before
  * post-processing and of the submission, next to the per-(R, C, time-step) baseline's.
  * A pseudo-labelled round's (`submitRoundStage`) blends its own predictions into round-N/.
+ *
+ * `tidal submit` (pipeline/commands/submit.ts) writes the same outputs and the same record through
+ * `writeRoundSubmission` and `submitKey`, with its own recipe: a later `tidal run` reuses that
+ * record only when the config's recipe is the same, and only while the files have the recorded bytes.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { fitRcTimeMean, predictRcTimeMean } from '../../models/index.ts';
-import { buildSubmission, formatReport, inspiratoryMaeFromUOut, loadRunPredictions, writeBlendOof, type BuiltSubmission, type ModelContribution } from '../../submissions/index.ts';
+import {
+  DEFAULT_AGREEMENT,
+  DEFAULT_INVERSION,
+  buildSubmission,
+  formatReport,
+  recipeOptions,
+  inspiratoryMaeFromUOut,
+  loadRunPredictions,
+  writeBlendOof,
+  type BuildSubmissionOptions,
+  type BuiltSubmission,
+  type ModelContribution,
+  type SubmissionRecipe,
+} from '../../submissions/index.ts';
 import { RunCatalog } from '../../core/index.ts';
+import type { RunConfig } from '../config.ts';
+import type { RunFolder } from '../run-folder.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import type { BreathTables } from './ingest.ts';
 import { inputPath, type InputFiles } from './input.ts';
@@ -25,6 +45,10 @@ export interface SubmitInput {
 }
 
 export interface SubmitResult {
+  /** The blend and post-processing that made the submission. */
+  recipe: SubmissionRecipe;
+  /** SHA-256 of submission.csv and blend/oof.arrow as written: the record holds only while they are. */
+  files: { submission: string; blendOof: string };
   blendOofMae: number;
   postprocessedOofMae: number;
   /** Share of inspiratory test rows solved by the inversion (0 when it did not run). */
@@ -43,10 +67,90 @@ export interface SubmitResult {
   reportTable: string;
 }
 
-/** The configured blend and post-processing of a round's saved predictions; writes `out` when given. */
-export async function buildRunSubmission(input: SubmitInput, ctx: StageContext, round: number, out?: string): Promise<{ built: BuiltSubmission; models: string[] }> {
+/** The config's recipe; the options it cannot set take the defaults `tidal submit` also has. */
+export function configRecipe(config: Pick<RunConfig, 'blend' | 'postprocess'>): SubmissionRecipe {
+  return {
+    folds: config.blend.folds,
+    agreement: DEFAULT_AGREEMENT,
+    models: config.blend.models,
+    invert: config.postprocess.invert,
+    tolerance: DEFAULT_INVERSION.tolerance,
+    snap: config.postprocess.snap,
+  };
+}
+
+/** What a round's submission depends on: the stage key, for `tidal run` and `tidal submit` alike. */
+export function submitKey(parts: { jobKeys: string[]; recipe: SubmissionRecipe; sampleSubmission: string | undefined; answers: string | null }): unknown {
+  return {
+    jobs: parts.jobKeys,
+    recipe: parts.recipe,
+    sampleSubmission: parts.sampleSubmission,
+    answers: parts.answers,
+    // What the result holds: a record written before these existed is recomputed, not reused without them.
+    scores: ['blendTestMae', 'contributions', 'recipe', 'files'],
+  };
+}
+
+/** The stage's name for a round: `submit`, or `submit-round-N` for a pseudo-labelled round. */
+export function submitStageName(round: number): string {
+  return round === 1 ? 'submit' : `submit-round-${round}`;
+}
+
+// Submissions and blend predictions are well under readFileSync's 2 GiB (4M rows at most).
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** The round's submission.csv and blend/oof.arrow hold the bytes the result records. */
+export function roundOutputsIntact(catalog: RunCatalog, round: number, result: SubmitResult): boolean {
+  const submission = catalog.roundSubmission(round);
+  const blendOof = new RunCatalog(catalog.roundDir(round)).blendOof;
+  if (!result.files || !existsSync(submission) || !existsSync(blendOof)) return false;
+  return sha256(submission) === result.files.submission && sha256(blendOof) === result.files.blendOof;
+}
+
+/** What a round's predictions are blended with: the tables and files the run already has, else the manifest's. */
+export interface RoundSources extends Pick<BuildSubmissionOptions, 'train' | 'test' | 'sampleSubmission' | 'answers'> {
+  models: string[];
+  folds: number;
+}
+
+/** Builds a round's submission with `recipe`, writes it with the blend's OOF predictions, and returns the stage result. */
+export async function writeRoundSubmission(run: RunFolder, round: number, recipe: SubmissionRecipe, sources: RoundSources): Promise<{ built: BuiltSubmission; result: SubmitResult }> {
+  const catalog = run.catalog;
+  const roundDir = catalog.roundDir(round);
+  const built = await buildSubmission({
+    runDir: run.dir,
+    predictions: loadRunPredictions(roundDir, { models: sources.models, folds: sources.folds }),
+    train: sources.train,
+    test: sources.test,
+    sampleSubmission: sources.sampleSubmission,
+    answers: sources.answers,
+    foldsPath: catalog.folds,
+    ...recipeOptions(recipe),
+    out: catalog.roundSubmission(round),
+  });
+  writeBlendOof(roundDir, built.blend.oof);
+  const { train, test, answers } = built.inputs;
+  const baseline = answers ? inspiratoryMaeFromUOut(predictRcTimeMean(fitRcTimeMean(train), test), answers, test.uOut) : null;
+  const weights = built.blend.fit.weights;
+  const result: SubmitResult = {
+    recipe,
+    files: { submission: sha256(catalog.roundSubmission(round)), blendOof: sha256(new RunCatalog(roundDir).blendOof) },
+    blendOofMae: built.blendOofMae,
+    postprocessedOofMae: built.postprocessedOofMae,
+    inversionCoverage: built.inversionCoverage,
+    testMae: built.testMae ?? null,
+    blendTestMae: built.blendTestMae ?? null,
+    baselineTestMae: baseline,
+    blendWeights: weights ? Object.fromEntries(sources.models.map((id, i) => [id, weights[i]])) : null,
+    contributions: built.contributions,
+    reportTable: formatReport(built.report),
+  };
+  return { built, result };
+}
+
+/** The configured blend and post-processing of a round's saved predictions (written nowhere). */
+export async function buildRunSubmission(input: SubmitInput, ctx: StageContext, round: number): Promise<{ built: BuiltSubmission; models: string[] }> {
   const { files, tables, predictions } = input;
-  const { config } = ctx.plan;
   // Sorted, as `tidal submit` selects them, so both build the same blend.
   const models = ctx.plan.models.map((m) => m.id).sort();
   const built = await buildSubmission({
@@ -57,54 +161,41 @@ export async function buildRunSubmission(input: SubmitInput, ctx: StageContext, 
     sampleSubmission: inputPath(ctx, files, 'sampleSubmission'),
     answers: inputPath(ctx, files, 'answers'),
     foldsPath: ctx.run.catalog.folds,
-    foldCombine: config.blend.folds,
-    modelCombine: config.blend.models,
-    postprocess: config.postprocess,
-    out,
+    ...recipeOptions(configRecipe(ctx.plan.config)),
   });
   return { built, models };
 }
 
-function submitStageFor(name: string, round: number): Stage<SubmitInput, SubmitResult> {
-  const submission = (ctx: StageContext) => ctx.run.catalog.roundSubmission(round);
-  const blendOof = (ctx: StageContext) => new RunCatalog(ctx.run.catalog.roundDir(round)).blendOof;
+function submitStageFor(round: number): Stage<SubmitInput, SubmitResult> {
   return {
-    name,
-    key: ({ files, trained }, ctx) => ({
-      jobs: trained.jobs.map((j) => j.key),
-      blend: ctx.plan.config.blend,
-      postprocess: ctx.plan.config.postprocess,
-      sampleSubmission: files.hashes.sampleSubmission,
-      answers: files.hashes.answers ?? null,
-      // What the result holds: a record written before these scores existed is recomputed, not reused without them.
-      scores: ['blendTestMae', 'contributions'],
-    }),
+    name: submitStageName(round),
+    key: ({ files, trained }, ctx) =>
+      submitKey({
+        jobKeys: trained.jobs.map((j) => j.key),
+        recipe: configRecipe(ctx.plan.config),
+        sampleSubmission: files.hashes.sampleSubmission,
+        answers: files.hashes.answers ?? null,
+      }),
     async run(input, ctx) {
-      const { tables } = input;
-      const { built, models } = await buildRunSubmission(input, ctx, round, submission(ctx));
-      writeBlendOof(ctx.run.catalog.roundDir(round), built.blend.oof);
-      const answers = built.inputs.answers;
-      const baseline = answers ? inspiratoryMaeFromUOut(predictRcTimeMean(fitRcTimeMean(tables.train), tables.test), answers, tables.test.uOut) : null;
-      const weights = built.blend.fit.weights;
-      return {
-        blendOofMae: built.blendOofMae,
-        postprocessedOofMae: built.postprocessedOofMae,
-        inversionCoverage: built.inversionCoverage,
-        testMae: built.testMae ?? null,
-        blendTestMae: built.blendTestMae ?? null,
-        baselineTestMae: baseline,
-        blendWeights: weights ? Object.fromEntries(models.map((id, i) => [id, weights[i]])) : null,
-        contributions: built.contributions,
-        reportTable: formatReport(built.report),
-      };
+      const { files, tables, predictions } = input;
+      const { result } = await writeRoundSubmission(ctx.run, round, configRecipe(ctx.plan.config), {
+        // Sorted, as `tidal submit` selects them, so both build the same blend.
+        models: ctx.plan.models.map((m) => m.id).sort(),
+        folds: predictions.k,
+        train: tables.train,
+        test: tables.test,
+        sampleSubmission: inputPath(ctx, files, 'sampleSubmission'),
+        answers: inputPath(ctx, files, 'answers'),
+      });
+      return result;
     },
-    outputsPresent: (_, ctx) => existsSync(submission(ctx)) && existsSync(blendOof(ctx)),
+    outputsPresent: (result, ctx) => roundOutputsIntact(ctx.run.catalog, round, result),
   };
 }
 
-export const submitStage = submitStageFor('submit', 1);
+export const submitStage = submitStageFor(1);
 
 /** A pseudo-labelled round's blend and submission: stage `submit-round-N`, into round-N/. */
 export function submitRoundStage(round: number): Stage<SubmitInput, SubmitResult> {
-  return submitStageFor(`submit-round-${round}`, round);
+  return submitStageFor(round);
 }
