@@ -90,9 +90,6 @@ static int get_f32(napi_env env, const char *fn, napi_value obj, const char *nam
   napi_value v;
   napi_valuetype type;
   bool is_typed = false;
-  char expected[160];
-  snprintf(expected, sizeof expected, "a Float32Array of %zu elements %s%s", length, shape,
-           optional ? " or null" : "");
   CALL(env, napi_get_named_property(env, obj, name, &v));
   CALL(env, napi_typeof(env, v, &type));
   if (optional && (type == napi_null || type == napi_undefined)) {
@@ -100,12 +97,16 @@ static int get_f32(napi_env env, const char *fn, napi_value obj, const char *nam
     return 1;
   }
   CALL(env, napi_is_typedarray(env, v, &is_typed));
-  if (!is_typed) return fail(env, fn, name, expected);
-  napi_typedarray_type ta_type;
-  size_t ta_length;
-  void *data;
-  CALL(env, napi_get_typedarray_info(env, v, &ta_type, &ta_length, &data, NULL, NULL));
-  if (ta_type != napi_float32_array || ta_length != length) return fail(env, fn, name, expected);
+  napi_typedarray_type ta_type = napi_int8_array;
+  size_t ta_length = 0;
+  void *data = NULL;
+  if (is_typed) CALL(env, napi_get_typedarray_info(env, v, &ta_type, &ta_length, &data, NULL, NULL));
+  if (!is_typed || ta_type != napi_float32_array || ta_length != length) {
+    /* Formatted only on failure: this runs for every array of every call. */
+    char expected[160];
+    snprintf(expected, sizeof expected, "a Float32Array of %zu elements %s%s", length, shape, optional ? " or null" : "");
+    return fail(env, fn, name, expected);
+  }
   *out = length == 0 ? NULL : (const float *)data;
   return 1;
 }

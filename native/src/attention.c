@@ -237,13 +237,16 @@ static void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, int i
 
 /*
  * p[i * n + j] = softmax(scale * s[i * ld + :n])[j] for rows i < n, the exps of a whole row block
- * in one loop: many independent exp chains in flight instead of one row's.
+ * in one loop: many independent exp chains in flight instead of one row's. A row's last n % 8
+ * exps are one vector too, its unused lanes masked (ld >= n rounded up to 8: they read s's
+ * padding): at T = 78 the 6 scalar exps a row had cost about as much as the other 72.
  */
 static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
   enum { BLOCK = 8 };
   float max[BLOCK], sum[BLOCK];
   __m256 vscale = _mm256_set1_ps(scale);
-  int full = n / 8 * 8;
+  int full = n / 8 * 8, tail = n - full;
+  __m256i tail_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   for (int i0 = 0; i0 < n; i0 += BLOCK) {
     int rows = n - i0 < BLOCK ? n - i0 : BLOCK;
     for (int r = 0; r < rows; r++) {
@@ -265,21 +268,22 @@ static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
         _mm256_storeu_ps(pr + j, e);
         vsum = _mm256_add_ps(vsum, e);
       }
+      if (tail) {
+        __m256 e = vm_exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(sr + full), vscale), vmax));
+        e = _mm256_and_ps(e, _mm256_castsi256_ps(tail_mask));
+        _mm256_maskstore_ps(pr + full, tail_mask, e);
+        vsum = _mm256_add_ps(vsum, e);
+      }
       float lanes[8], total = 0.0f;
       _mm256_storeu_ps(lanes, vsum);
       for (int l = 0; l < 8; l++) total += lanes[l];
-      for (int j = full; j < n; j++) {
-        pr[j] = vm_exp(sr[j] * scale - max[r]);
-        total += pr[j];
-      }
       sum[r] = total;
     }
     for (int r = 0; r < rows; r++) {
       float *pr = p + (size_t)(i0 + r) * n;
       __m256 vinv = _mm256_set1_ps(1.0f / sum[r]);
-      int j = 0;
-      for (; j < full; j += 8) _mm256_storeu_ps(pr + j, _mm256_mul_ps(_mm256_loadu_ps(pr + j), vinv));
-      for (; j < n; j++) pr[j] *= 1.0f / sum[r];
+      for (int j = 0; j < full; j += 8) _mm256_storeu_ps(pr + j, _mm256_mul_ps(_mm256_loadu_ps(pr + j), vinv));
+      if (tail) _mm256_maskstore_ps(pr + full, tail_mask, _mm256_mul_ps(_mm256_maskload_ps(pr + full, tail_mask), vinv));
     }
   }
 }
