@@ -239,7 +239,7 @@ static void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, int i
  * p[i * n + j] = softmax(scale * s[i * ld + :n])[j] for rows i < n, the exps of a whole row block
  * in one loop: many independent exp chains in flight instead of one row's. A row's last n % 8
  * exps are one vector too, its unused lanes masked (ld >= n rounded up to 8: they read s's
- * padding): at T = 78 the 6 scalar exps a row had cost about as much as the other 72.
+ * padding) instead of scalar exps (6 of a row's 78 at T = 78).
  */
 static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
   enum { BLOCK = 8 };
