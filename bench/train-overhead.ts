@@ -78,8 +78,8 @@ const runs = values.models!.split(',').map((name) => {
     return value;
   }).dataSync();
   // The read stays outside tidy: tidy walks what it returns, and walking a Float32Array element by
-  // element deoptimised tfjs's walkTensorContainer on every call (about 9 deopts and a background
-  // recompile a prediction; the pipeline's predictBreaths returns the tensor).
+  // element deoptimised tfjs's walkTensorContainer again and again (about 4 deopts and background
+  // recompiles every 5 predictions, never settling; the pipeline's predictBreaths returns the tensor).
   const predict = () => {
     const out = tf.tidy(() => model.predict(x) as tf.Tensor);
     out.dataSync();
