@@ -1,7 +1,8 @@
 /**
  * Training cost of registered models' `small` configs at the quality table's batch (32) on wasm,
  * where per-kernel overhead rather than arithmetic sets the speed: for each model, the tf kernels
- * one training batch dispatches (tf.profile, by kernel name), then CPU ms per training batch and
+ * one training batch dispatches (tf.profile, by kernel name), then CPU ms (all of the process's
+ * threads: V8 compiles and collects garbage on helper threads) and wall ms per training batch and
  * per prediction batch, the models' batches interleaved round by round in one process so that
  * each sees the same machine load.
  *
@@ -76,15 +77,24 @@ const runs = values.models!.split(',').map((name) => {
     optimizer.apply(variables.map((v) => grads[v.name]), 1e-3);
     return value;
   }).dataSync();
-  const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
-  return { name, train, predict, trainUs: 0, predictUs: 0 };
+  // The read stays outside tidy: tidy walks what it returns, and walking a Float32Array element by
+  // element deoptimised tfjs's walkTensorContainer again and again (about 4 deopts and background
+  // recompiles every 5 predictions, never settling; the pipeline's predictBreaths returns the tensor).
+  const predict = () => {
+    const out = tf.tidy(() => model.predict(x) as tf.Tensor);
+    out.dataSync();
+    out.dispose();
+  };
+  return { name, train, predict, trainUs: 0, predictUs: 0, trainWallMs: 0, predictWallMs: 0 };
 });
 
-const cpuUs = (f: () => unknown) => {
+/** CPU µs of the whole process (every thread) and wall ms of one call. */
+const timed = (f: () => unknown) => {
   const start = process.cpuUsage();
+  const wall = performance.now();
   f();
   const used = process.cpuUsage(start);
-  return used.user + used.system;
+  return { us: used.user + used.system, ms: performance.now() - wall };
 };
 for (const r of runs) {
   r.train();
@@ -100,13 +110,20 @@ for (const r of runs) kernelUs.set(r.name, new Map());
 for (let i = 0; i < rounds; i++) {
   for (const r of runs) {
     current = r.name;
-    r.trainUs += cpuUs(r.train);
+    const t = timed(r.train);
     current = null;
-    r.predictUs += cpuUs(r.predict);
+    const p = timed(r.predict);
+    r.trainUs += t.us;
+    r.trainWallMs += t.ms;
+    r.predictUs += p.us;
+    r.predictWallMs += p.ms;
   }
 }
-console.log('\n| model | CPU ms a training batch | CPU ms a prediction batch |\n|---|---|---|');
-for (const r of runs) console.log(`| ${r.name} | ${(r.trainUs / 1000 / rounds).toFixed(1)} | ${(r.predictUs / 1000 / rounds).toFixed(1)} |`);
+console.log('\n| model | CPU ms a training batch | wall ms | CPU ms a prediction batch | wall ms |\n|---|---|---|---|---|');
+for (const r of runs) {
+  const per = (v: number) => (v / rounds).toFixed(1);
+  console.log(`| ${r.name} | ${per(r.trainUs / 1000)} | ${per(r.trainWallMs)} | ${per(r.predictUs / 1000)} | ${per(r.predictWallMs)} |`);
+}
 if (values.kernels) {
   for (const r of runs) {
     const byKernel = [...kernelUs.get(r.name)!].sort((a, b) => b[1] - a[1]);

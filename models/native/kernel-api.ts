@@ -23,6 +23,8 @@ export interface ConvBackwardArgs extends Omit<ConvForwardArgs, 'bias' | 'out'>,
   /** The forward output; needed (for its mask) only with relu. */
   y: Float32Array | null;
   dy: Float32Array;
+  /** Add the input's gradient into out.dx (which then holds another gradient of x) instead of overwriting it. */
+  accumulateDx?: boolean;
 }
 export interface ConvBackwardResult { dx: Float32Array; dKernel: Float32Array; dBias: Float32Array }
 
@@ -51,6 +53,8 @@ export interface LayerNormForwardResult { y: Float32Array; stats: Float32Array }
 /** beta does not enter the backward pass. */
 export interface LayerNormBackwardArgs extends Omit<LayerNormForwardArgs, 'out' | 'beta'>, KernelOut<LayerNormBackwardResult> {
   stats: Float32Array; dy: Float32Array;
+  /** A second part of dy, summed with it on read (the output feeds two sublayers). */
+  dyAdd?: Float32Array;
 }
 export interface LayerNormBackwardResult {
   dx: Float32Array; dResidual?: Float32Array; dGamma: Float32Array; dBeta: Float32Array;

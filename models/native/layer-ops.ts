@@ -113,9 +113,10 @@ function convOp(k: LayerKernels, dims: ConvDims, x: tf.Tensor, kernel: tf.Tensor
     const { y } = k.convForward({ ...dims, x: hostView(xIn), kernel: hostView(kIn), bias: hostView(bIn), out: fwd.out });
     const value = fwd.tensor('y', y);
     // relu's backward masks by the output, saved like the inputs (its view may not outlive this call).
-    save(dims.relu ? [xIn, kIn, value] : [xIn, kIn]);
+    const kept = keepForGradient(dims.relu ? [xIn, kIn, value] : [xIn, kIn]);
+    save(kept.toSave);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ks, ys] = saved;
+      const [xs, ks, ys] = kept.restore(saved);
       const bwd = kernelOutputs({ dx: x.shape, dKernel: kernel.shape, dBias: bias.shape });
       const g = k.convBackward({ ...dims, x: hostView(xs), kernel: hostView(ks), y: ys ? hostView(ys) : null, dy: hostView(dy), out: bwd.out });
       return [bwd.tensor('dx', g.dx), bwd.tensor('dKernel', g.dKernel), bwd.tensor('dBias', g.dBias)];

@@ -63,11 +63,6 @@ function concatColumns(parts: Float32Array[], rows: number, cols: number): Float
   return out;
 }
 
-/** a[i] += b[i]. */
-function addInto(a: Float32Array, b: Float32Array): void {
-  for (let i = 0; i < a.length; i++) a[i] += b[i];
-}
-
 /** One encoder layer of x [batch, time, D] through the native kernels, forward and backward. */
 export function transformerEncoderNative(k: LayerKernels, x: tf.Tensor3D, w: EncoderWeights, dims: EncoderDims): tf.Tensor3D {
   const [batch, time, d] = x.shape;
@@ -112,22 +107,20 @@ export function transformerEncoderNative(k: LayerKernels, x: tf.Tensor3D, w: Enc
 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const grads = [x.shape, ...WEIGHT_ORDER.map((name) => w[name].shape)].map((shape) => scratchTensor(shape));
-      const backSizes = { dF: rows * d, dPre: rows * ffn, dHFfn: rows * d, dAtt: rows * d, dXSkip: rows * d, dContext: rows * hk, dQkv: rows * 3 * hk };
+      const backSizes = { dF: rows * d, dPre: rows * ffn, dHFfn: rows * d, dHSkip: rows * d, dAtt: rows * d, dContext: rows * hk, dQkv: rows * 3 * hk };
       const back = scratchTensor([Object.values(backSizes).reduce((a, b) => a + b, 0)]);
       const [xs, works, wo, g1, w1, w2, g2] = kept.restore(saved).map(hostView);
       const fv = carve(works, forwardSizes), b = carve(hostView(back), backSizes);
       const [dx, dWq, dbq, dWk, dbk, dWv, dbv, dWo, dbo, dg1, dbeta1, dW1, dc1, dW2, dc2, dg2, dbeta2] = grads.map(hostView);
-      // d(h) through LN2's skip goes into dx's memory, unused until the Q|K|V product's backward.
-      const dHSkip = dx;
-      k.layerNormBackward({ ...norm, x: fv.h, residual: fv.f, gamma: g2, stats: stats2, dy: hostView(dy), out: { dx: dHSkip, dResidual: b.dF, dGamma: dg2, dBeta: dbeta2 } });
+      // h and x each feed two sublayers: their two gradients are summed inside the kernels (LN1's
+      // dyAdd, the Q|K|V product's accumulateDx into LN1's dx), not by a pass over them in JS.
+      k.layerNormBackward({ ...norm, x: fv.h, residual: fv.f, gamma: g2, stats: stats2, dy: hostView(dy), out: { dx: b.dHSkip, dResidual: b.dF, dGamma: dg2, dBeta: dbeta2 } });
       k.convBackward({ ...dense(ffn, d, false), x: fv.pre, kernel: w2, y: null, dy: b.dF, out: { dx: b.dPre, dKernel: dW2, dBias: dc2 } });
       k.convBackward({ ...dense(d, ffn, true), x: fv.h, kernel: w1, y: fv.pre, dy: b.dPre, out: { dx: b.dHFfn, dKernel: dW1, dBias: dc1 } });
-      addInto(b.dHFfn, dHSkip);
-      k.layerNormBackward({ ...norm, x: xs, residual: fv.att, gamma: g1, stats: stats1, dy: b.dHFfn, out: { dx: b.dXSkip, dResidual: b.dAtt, dGamma: dg1, dBeta: dbeta1 } });
+      k.layerNormBackward({ ...norm, x: xs, residual: fv.att, gamma: g1, stats: stats1, dy: b.dHFfn, dyAdd: b.dHSkip, out: { dx, dResidual: b.dAtt, dGamma: dg1, dBeta: dbeta1 } });
       k.convBackward({ ...dense(hk, d, false), x: fv.context, kernel: wo, y: null, dy: b.dAtt, out: { dx: b.dContext, dKernel: dWo, dBias: dbo } });
       k.attentionBackward({ ...attention, qkv: fv.qkv, probs: fv.probs, dContext: b.dContext, out: { dQkv: b.dQkv } });
-      const qkvGrad = k.convBackward({ ...dense(d, 3 * hk, false), x: xs, kernel: qkvKernel, y: null, dy: b.dQkv, out: { dx } });
-      addInto(dx, b.dXSkip);
+      const qkvGrad = k.convBackward({ ...dense(d, 3 * hk, false), x: xs, kernel: qkvKernel, y: null, dy: b.dQkv, accumulateDx: true, out: { dx } });
       for (let r = 0; r < d; r++) {
         [dWq, dWk, dWv].forEach((part, i) => part.set(qkvGrad.dKernel.subarray((3 * r + i) * hk, (3 * r + i + 1) * hk), r * hk));
       }

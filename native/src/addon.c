@@ -71,15 +71,25 @@ static int get_bool(napi_env env, const char *fn, napi_value obj, const char *na
   return 1;
 }
 
+/* A boolean, or 0 when the property is absent (undefined). */
+static int get_optional_bool(napi_env env, const char *fn, napi_value obj, const char *name, int *out) {
+  napi_value v;
+  napi_valuetype type;
+  CALL(env, napi_get_named_property(env, obj, name, &v));
+  CALL(env, napi_typeof(env, v, &type));
+  if (type == napi_undefined) {
+    *out = 0;
+    return 1;
+  }
+  return get_bool(env, fn, obj, name, out);
+}
+
 /* A Float32Array of exactly `length` elements; with `optional`, null/undefined gives NULL. */
 static int get_f32(napi_env env, const char *fn, napi_value obj, const char *name, size_t length,
                    const char *shape, int optional, const float **out) {
   napi_value v;
   napi_valuetype type;
   bool is_typed = false;
-  char expected[160];
-  snprintf(expected, sizeof expected, "a Float32Array of %zu elements %s%s", length, shape,
-           optional ? " or null" : "");
   CALL(env, napi_get_named_property(env, obj, name, &v));
   CALL(env, napi_typeof(env, v, &type));
   if (optional && (type == napi_null || type == napi_undefined)) {
@@ -87,12 +97,16 @@ static int get_f32(napi_env env, const char *fn, napi_value obj, const char *nam
     return 1;
   }
   CALL(env, napi_is_typedarray(env, v, &is_typed));
-  if (!is_typed) return fail(env, fn, name, expected);
-  napi_typedarray_type ta_type;
-  size_t ta_length;
-  void *data;
-  CALL(env, napi_get_typedarray_info(env, v, &ta_type, &ta_length, &data, NULL, NULL));
-  if (ta_type != napi_float32_array || ta_length != length) return fail(env, fn, name, expected);
+  napi_typedarray_type ta_type = napi_int8_array;
+  size_t ta_length = 0;
+  void *data = NULL;
+  if (is_typed) CALL(env, napi_get_typedarray_info(env, v, &ta_type, &ta_length, &data, NULL, NULL));
+  if (!is_typed || ta_type != napi_float32_array || ta_length != length) {
+    /* Formatted only on failure: this runs for every array of every call. */
+    char expected[160];
+    snprintf(expected, sizeof expected, "a Float32Array of %zu elements %s%s", length, shape, optional ? " or null" : "");
+    return fail(env, fn, name, expected);
+  }
   *out = length == 0 ? NULL : (const float *)data;
   return 1;
 }
@@ -368,9 +382,11 @@ static napi_value conv_backward_js(napi_env env, napi_callback_info info) {
   ConvDims d;
   size_t nx, nk, ny;
   const float *x, *kernel, *y = NULL, *dy;
+  int accumulate_dx;
   if (!obj || !read_conv(env, fn, obj, &d, &nx, &nk, &ny, &x, &kernel) ||
       (d.relu && !get_f32(env, fn, obj, "y", ny, "[batch, time, filters] (convForward's output, for relu)", 0, &y)) ||
-      !get_f32(env, fn, obj, "dy", ny, "[batch, time, filters]", 0, &dy))
+      !get_f32(env, fn, obj, "dy", ny, "[batch, time, filters]", 0, &dy) ||
+      !get_optional_bool(env, fn, obj, "accumulateDx", &accumulate_dx))
     return NULL;
   float *dx, *dk, *db;
   if (napi_create_object(env, &result) != napi_ok ||
@@ -378,7 +394,7 @@ static napi_value conv_backward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "dKernel", nk, "[taps, channels, filters]", &dk) ||
       !out_f32(env, fn, obj, result, "dBias", (size_t)d.filters, "[filters]", &db))
     return NULL;
-  if (K->conv_backward(&d, x, kernel, y, dy, dx, dk, db)) return out_of_memory(env, fn);
+  if (K->conv_backward(&d, x, kernel, y, dy, dx, accumulate_dx, dk, db)) return out_of_memory(env, fn);
   return result;
 }
 
@@ -471,17 +487,18 @@ static napi_value layer_norm_backward_js(napi_env env, napi_callback_info info) 
   int rows, width;
   size_t n;
   float skip_weight, *dx, *dr = NULL, *dgamma, *dbeta;
-  const float *x, *r, *gamma, *stats, *dy;
+  const float *x, *r, *gamma, *stats, *dy, *dy2;
   if (!obj || !read_layer_norm(env, fn, obj, &rows, &width, &n, &x, &r, &skip_weight, &gamma) ||
       !get_f32(env, fn, obj, "stats", 2 * (size_t)rows, "[rows, 2] (from layerNormForward)", 0, &stats) ||
-      !get_f32(env, fn, obj, "dy", n, "[rows, width]", 0, &dy))
+      !get_f32(env, fn, obj, "dy", n, "[rows, width]", 0, &dy) ||
+      !get_f32(env, fn, obj, "dyAdd", n, "[rows, width]", 1, &dy2))
     return NULL;
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "dx", n, "[rows, width]", &dx) ||
       (r && !out_f32(env, fn, obj, result, "dResidual", n, "[rows, width]", &dr)) ||
       !out_f32(env, fn, obj, result, "dGamma", (size_t)width, "[width]", &dgamma) ||
       !out_f32(env, fn, obj, result, "dBeta", (size_t)width, "[width]", &dbeta))
     return NULL;
-  if (K->layer_norm_backward(rows, width, x, r, skip_weight, gamma, stats, dy, dx, dr, dgamma, dbeta))
+  if (K->layer_norm_backward(rows, width, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta))
     return out_of_memory(env, fn);
   return result;
 }

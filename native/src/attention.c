@@ -236,14 +236,35 @@ static void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, int i
 }
 
 /*
+ * vm_exp in 8 lanes step for step as the scalar code is compiled here (-std=c11: no contraction,
+ * so separate multiplies and adds where vm_exp8 fuses them): bit for bit the scalar results
+ * (checked over 32 M arguments in [-90, 0]), so a row's tail keeps the values it had.
+ */
+static inline __m256 exp8_unfused(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(VM_EXP_MIN)), _mm256_set1_ps(VM_EXP_MAX));
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(VM_LN2_HI)));
+  r = _mm256_sub_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(VM_LN2_LO)));
+  static const float coefficients[] = {1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f};
+  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+  for (int i = 0; i < 6; i++) p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(coefficients[i]));
+  __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+/*
  * p[i * n + j] = softmax(scale * s[i * ld + :n])[j] for rows i < n, the exps of a whole row block
- * in one loop: many independent exp chains in flight instead of one row's.
+ * in one loop: many independent exp chains in flight instead of one row's. A row's last n % 8
+ * exps are one vector too (exp8_unfused, the scalar vm_exp's bits), its unused lanes masked
+ * (ld >= n rounded up to 8: they read s's padding), and added to the row's sum in the scalar
+ * order: the same probabilities as scalar exps, 6 of a row's 78 at T = 78.
  */
 static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
   enum { BLOCK = 8 };
   float max[BLOCK], sum[BLOCK];
   __m256 vscale = _mm256_set1_ps(scale);
-  int full = n / 8 * 8;
+  int full = n / 8 * 8, tail = n - full;
+  __m256i tail_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   for (int i0 = 0; i0 < n; i0 += BLOCK) {
     int rows = n - i0 < BLOCK ? n - i0 : BLOCK;
     for (int r = 0; r < rows; r++) {
@@ -265,21 +286,22 @@ static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
         _mm256_storeu_ps(pr + j, e);
         vsum = _mm256_add_ps(vsum, e);
       }
+      if (tail) {
+        /* sr[j] * scale - max, as the scalar code rounds it (a product, then a difference). */
+        __m256 x = _mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(sr + full), vscale), vmax);
+        _mm256_maskstore_ps(pr + full, tail_mask, exp8_unfused(x));
+      }
       float lanes[8], total = 0.0f;
       _mm256_storeu_ps(lanes, vsum);
       for (int l = 0; l < 8; l++) total += lanes[l];
-      for (int j = full; j < n; j++) {
-        pr[j] = vm_exp(sr[j] * scale - max[r]);
-        total += pr[j];
-      }
+      for (int j = full; j < n; j++) total += pr[j];
       sum[r] = total;
     }
     for (int r = 0; r < rows; r++) {
       float *pr = p + (size_t)(i0 + r) * n;
       __m256 vinv = _mm256_set1_ps(1.0f / sum[r]);
-      int j = 0;
-      for (; j < full; j += 8) _mm256_storeu_ps(pr + j, _mm256_mul_ps(_mm256_loadu_ps(pr + j), vinv));
-      for (; j < n; j++) pr[j] *= 1.0f / sum[r];
+      for (int j = 0; j < full; j += 8) _mm256_storeu_ps(pr + j, _mm256_mul_ps(_mm256_loadu_ps(pr + j), vinv));
+      if (tail) _mm256_maskstore_ps(pr + full, tail_mask, _mm256_mul_ps(_mm256_maskload_ps(pr + full, tail_mask), vinv));
     }
   }
 }

@@ -47,11 +47,12 @@ typedef struct {
   const float **rows; /* ROW_TILES * taps * MR pointers of scratch */
   float *packed;      /* generic build: ROW_TILES * taps * depth * MR floats of scratch; else NULL */
   const float *zeros; /* depth zero floats */
+  int accumulate;     /* out += the rows instead of out = */
 } RowConv;
 
 /*
  * out[i] = act(start + sum_j in[r + sign * offsets[j]] w_j), r = r0 + i, for i < count (t0: the
- * step of row r0).
+ * step of row r0); with accumulate, out[i] += that sum (no start, no act).
  */
 static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *out) {
   size_t panel = (size_t)k->taps * k->depth * NR;
@@ -86,7 +87,7 @@ static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *
         size_t at = done + (size_t)q * MR;
         int mr = count - at < MR ? (int)(count - at) : MR;
         float *dst = out + at * n + jp * NR;
-        int whole = mr == MR && nr == NR;
+        int whole = mr == MR && nr == NR && !k->accumulate;
 #ifdef GEMM_AVX2
         const float *const *rows = k->rows + (size_t)q * k->taps * MR;
         row_kernel(k->taps, k->depth, rows, k->w + jp * panel, s, k->relu, whole ? dst : tile, whole ? n : NR);
@@ -94,7 +95,10 @@ static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *
         const float *a = k->packed + (size_t)q * k->taps * k->depth * MR;
         row_kernel_packed(k->taps * k->depth, a, k->w + jp * panel, s, k->relu, whole ? dst : tile, whole ? n : NR);
 #endif
-        if (!whole)
+        if (k->accumulate)
+          for (int i = 0; i < mr; i++)
+            for (int j = 0; j < nr; j++) dst[(size_t)i * n + j] += tile[i * NR + j];
+        else if (!whole)
           for (int i = 0; i < mr; i++) memcpy(dst + (size_t)i * n, tile + i * NR, (size_t)nr * sizeof(float));
       }
     }
@@ -186,7 +190,7 @@ static void conv_forward_one(const ConvDims *d, const float *x, const float *ker
 }
 
 static void conv_backward_one(const ConvDims *d, const float *x, const float *kernel, const float *y, const float *dy,
-                              float *dx, float *dkernel, float *dbias) {
+                              float *dx, int accumulate_dx, float *dkernel, float *dbias) {
   int C = d->channels, T = d->time;
   size_t total = (size_t)d->batch * T;
   memset(dkernel, 0, (size_t)d->taps * C * sizeof(float));
@@ -197,7 +201,7 @@ static void conv_backward_one(const ConvDims *d, const float *x, const float *ke
     dbias[0] += dz;
     /* dx[r] = sum_j dz[r - offsets[j]] kernel_j; dKernel_j += x[r + offsets[j]] dz[r]. */
     float *dxr = dx + r * C;
-    memset(dxr, 0, (size_t)C * sizeof(float));
+    if (!accumulate_dx) memset(dxr, 0, (size_t)C * sizeof(float));
     for (int j = 0; j < d->taps; j++) {
       long o = d->offsets[j], back = (long)t - o, ahead = (long)t + o;
       if (back >= 0 && back < T) {
@@ -226,7 +230,7 @@ static int conv_forward(const ConvDims *d, const float *x, const float *kernel, 
   pack_b_taps(d->taps, C, F, kernel, (ptrdiff_t)C * F, F, 1, w);
   memset(start, 0, (size_t)panels(F) * NR * sizeof(float));
   memcpy(start, bias, (size_t)F * sizeof(float));
-  RowConv k = {d->time, C, F, d->taps, d->offsets, 1, x, 0, w, start, d->relu, rows, packed, zeros};
+  RowConv k = {d->time, C, F, d->taps, d->offsets, 1, x, 0, w, start, d->relu, rows, packed, zeros, 0};
   conv_rows(&k, 0, (size_t)d->batch * d->time, 0, y);
   status = 0;
 done:
@@ -239,10 +243,10 @@ done:
 }
 
 static int conv_backward(const ConvDims *d, const float *x, const float *kernel, const float *y, const float *dy,
-                         float *dx, float *dkernel, float *dbias) {
+                         float *dx, int accumulate_dx, float *dkernel, float *dbias) {
   int C = d->channels, F = d->filters, T = d->time, taps = d->taps, width = taps * C;
   if (F == 1) {
-    conv_backward_one(d, x, kernel, y, dy, dx, dkernel, dbias);
+    conv_backward_one(d, x, kernel, y, dy, dx, accumulate_dx, dkernel, dbias);
     return 0;
   }
   size_t total = (size_t)d->batch * T;
@@ -281,7 +285,7 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
     goto done;
   /* dx[r] = sum_j dz[r - offsets[j]] kernel_j^T: tap j's B is kernel[j] read transposed. */
   pack_b_taps(taps, F, C, kernel, (ptrdiff_t)C * F, 1, F, wt);
-  RowConv back = {T, F, C, taps, d->offsets, -1, dy, 0, wt, NULL, 0, rows, packed, zeros};
+  RowConv back = {T, F, C, taps, d->offsets, -1, dy, 0, wt, NULL, 0, rows, packed, zeros, accumulate_dx};
   memset(dbias, 0, (size_t)F * sizeof(float));
   int t0 = 0;
   for (size_t k0 = 0; k0 < total; k0 += CONV_BLOCK, t0 = step_after(t0, CONV_BLOCK, T)) {

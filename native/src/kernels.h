@@ -53,9 +53,9 @@ typedef struct {
                       const float *dh, const float *dh_last,
                       float *dx, float *dkernel, float *drecurrent, float *dbias, float *dh0);
   int (*conv_forward)(const ConvDims *d, const float *x, const float *kernel, const float *bias, float *y);
-  /* y: the forward output (read only with relu, for its mask). */
+  /* y: the forward output (read only with relu, for its mask); accumulate_dx: dx += the input's gradient. */
   int (*conv_backward)(const ConvDims *d, const float *x, const float *kernel, const float *y, const float *dy,
-                       float *dx, float *dkernel, float *dbias);
+                       float *dx, int accumulate_dx, float *dkernel, float *dbias);
   /* probs: [batch, heads, time, time] softmax weights kept for the backward pass. */
   int (*attention_forward)(const AttentionDims *d, const float *qkv, float *context, float *probs);
   int (*attention_backward)(const AttentionDims *d, const float *qkv, const float *probs,
@@ -66,8 +66,9 @@ typedef struct {
    */
   int (*layer_norm_forward)(int rows, int width, float epsilon, const float *x, const float *r,
                             float skip_weight, const float *gamma, const float *beta, float *y, float *stats);
+  /* dy2: NULL, or a second part of dy (the gradient is dy + dy2). */
   int (*layer_norm_backward)(int rows, int width, const float *x, const float *r, float skip_weight,
-                             const float *gamma, const float *stats, const float *dy,
+                             const float *gamma, const float *stats, const float *dy, const float *dy2,
                              float *dx, float *dr, float *dgamma, float *dbeta);
   /* Frees the calling thread's scratch buffers (they are re-allocated on the next call). */
   void (*release)(void);

@@ -3,7 +3,9 @@
  * (u = x + r, or w x + (1 - w) r): the statistics as tf's ops compute them (mean, then the mean of
  * squared deviations, then 1/sqrt(var + eps)), one row at a time.
  * Backward: with xhat = (u - mean) rstd and g = dy * gamma,
- * du = rstd (g - mean(g) - xhat mean(g xhat)), dgamma = sum dy xhat, dbeta = sum dy.
+ * du = rstd (g - mean(g) - xhat mean(g xhat)), dgamma = sum dy xhat, dbeta = sum dy. dy may come
+ * in two parts summed on read (dy + dy2: the gradients of a tensor that feeds two sublayers), which
+ * saves the caller a pass that adds them into one array first.
  * With AVX2 the row's full 8-lane blocks are vectors and the rest scalar; the row sums add the
  * vector lanes in a fixed order, so equal inputs give equal bits.
  */
@@ -15,7 +17,15 @@ static inline float ln_input(const float *x, const float *r, float w, size_t i) 
   return w < 0.0f ? x[i] + r[i] : w * x[i] + (1.0f - w) * r[i];
 }
 
+/* The upstream gradient at i: dy, or dy + dy2. */
+static inline float ln_grad(const float *dy, const float *dy2, size_t i) { return dy2 ? dy[i] + dy2[i] : dy[i]; }
+
 #ifdef VM_AVX2
+static inline __m256 ln_grad8(const float *dy, const float *dy2, size_t i) {
+  __m256 g = _mm256_loadu_ps(dy + i);
+  return dy2 ? _mm256_add_ps(g, _mm256_loadu_ps(dy2 + i)) : g;
+}
+
 static inline float ln_hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -82,7 +92,7 @@ static int layer_norm_forward(int rows, int width, float epsilon, const float *x
 }
 
 static int layer_norm_backward(int rows, int width, const float *x, const float *r, float skip_weight,
-                               const float *gamma, const float *stats, const float *dy,
+                               const float *gamma, const float *stats, const float *dy, const float *dy2,
                                float *dx, float *dr, float *dgamma, float *dbeta) {
   memset(dgamma, 0, (size_t)width * sizeof(float));
   memset(dbeta, 0, (size_t)width * sizeof(float));
@@ -93,7 +103,6 @@ static int layer_norm_backward(int rows, int width, const float *x, const float 
   for (int i = 0; i < rows; i++) {
     size_t base = (size_t)i * width;
     float mean = stats[2 * (size_t)i], rstd = stats[2 * (size_t)i + 1];
-    const float *g = dy + base;
     float *du = dx + base, sg = 0.0f, sgx = 0.0f;
     int j = 0;
     /* du holds xhat until the row's sums are known. */
@@ -102,7 +111,7 @@ static int layer_norm_backward(int rows, int width, const float *x, const float 
     __m256 vsg = _mm256_setzero_ps(), vsgx = _mm256_setzero_ps();
     for (; j < vec; j += 8) {
       __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(ln_input8(x, r, skip_weight, base + j), vmean), vrstd);
-      __m256 gv = _mm256_loadu_ps(g + j), gg = _mm256_mul_ps(gv, _mm256_loadu_ps(gamma + j));
+      __m256 gv = ln_grad8(dy, dy2, base + j), gg = _mm256_mul_ps(gv, _mm256_loadu_ps(gamma + j));
       _mm256_storeu_ps(du + j, xhat);
       _mm256_storeu_ps(dgamma + j, _mm256_add_ps(_mm256_loadu_ps(dgamma + j), _mm256_mul_ps(gv, xhat)));
       _mm256_storeu_ps(dbeta + j, _mm256_add_ps(_mm256_loadu_ps(dbeta + j), gv));
@@ -113,19 +122,19 @@ static int layer_norm_backward(int rows, int width, const float *x, const float 
     sgx = ln_hsum8(vsgx);
 #endif
     for (; j < width; j++) {
-      float xhat = (ln_input(x, r, skip_weight, base + j) - mean) * rstd;
+      float xhat = (ln_input(x, r, skip_weight, base + j) - mean) * rstd, g = ln_grad(dy, dy2, base + j);
       du[j] = xhat;
-      dgamma[j] += g[j] * xhat;
-      dbeta[j] += g[j];
-      sg += g[j] * gamma[j];
-      sgx += g[j] * gamma[j] * xhat;
+      dgamma[j] += g * xhat;
+      dbeta[j] += g;
+      sg += g * gamma[j];
+      sgx += g * gamma[j] * xhat;
     }
     float mg = sg / (float)width, mgx = sgx / (float)width;
     j = 0;
 #ifdef VM_AVX2
     __m256 vmg = _mm256_set1_ps(mg), vmgx = _mm256_set1_ps(mgx), vwx = _mm256_set1_ps(wx), vwr = _mm256_set1_ps(wr);
     for (; j < vec; j += 8) {
-      __m256 gg = _mm256_mul_ps(_mm256_loadu_ps(g + j), _mm256_loadu_ps(gamma + j));
+      __m256 gg = _mm256_mul_ps(ln_grad8(dy, dy2, base + j), _mm256_loadu_ps(gamma + j));
       __m256 d = _mm256_mul_ps(vrstd, _mm256_sub_ps(_mm256_sub_ps(gg, vmg), _mm256_mul_ps(_mm256_loadu_ps(du + j), vmgx)));
       if (r) {
         _mm256_storeu_ps(dr + base + j, _mm256_mul_ps(vwr, d));
@@ -135,7 +144,7 @@ static int layer_norm_backward(int rows, int width, const float *x, const float 
     }
 #endif
     for (; j < width; j++) {
-      float d = rstd * (g[j] * gamma[j] - mg - du[j] * mgx);
+      float d = rstd * (ln_grad(dy, dy2, base + j) * gamma[j] - mg - du[j] * mgx);
       if (r) {
         dr[base + j] = wr * d;
         d *= wx;

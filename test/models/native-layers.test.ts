@@ -248,6 +248,36 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
     once().forEach((bytes, i) => assert.ok(bytes.equals(first[i]), `array ${i} differs between calls`));
   });
 
+  test('a gradient in two parts: LayerNorm\'s dyAdd is dy + dyAdd, convBackward\'s accumulateDx adds into out.dx', () => {
+    const rng = createRng(6, 'two parts');
+    const values = (n: number) => Float32Array.from({ length: n }, () => 2 * rng() - 1);
+    const [rows, width] = [37, 13];
+    const ln = { rows, width, epsilon: 1e-5, x: values(rows * width), residual: values(rows * width), skipWeight: 0.3,
+      gamma: values(width), beta: values(width) };
+    const stats = addon!.layerNormForward(ln).stats;
+    const [dy, dyAdd] = [values(rows * width), values(rows * width)];
+    const summed = addon!.layerNormBackward({ ...ln, stats, dy: dy.map((v, i) => v + dyAdd[i]) });
+    const parts = addon!.layerNormBackward({ ...ln, stats, dy, dyAdd });
+    for (const name of ['dx', 'dResidual', 'dGamma', 'dBeta'] as const) {
+      assert.ok(Buffer.from(parts[name]!.buffer).equals(Buffer.from(summed[name]!.buffer)), `layerNormBackward ${name}`);
+    }
+    // Row tiles cut by the sequence and by the filter panels (19 filters), relu, and the one-filter path.
+    for (const [channels, filters, relu] of [[5, 19, true], [16, 48, false], [7, 1, false]] as const) {
+      const [batch, time, offsets] = [2, 29, Int32Array.of(-1, 0, 2)];
+      const conv = { batch, time, channels, filters, taps: 3, offsets, relu, x: values(batch * time * channels),
+        kernel: values(3 * channels * filters) };
+      const { y } = addon!.convForward({ ...conv, bias: values(filters) });
+      const grad = { ...conv, y: relu ? y : null, dy: values(batch * time * filters) };
+      const alone = addon!.convBackward(grad);
+      const other = values(batch * time * channels);
+      const dx = other.slice();
+      const added = addon!.convBackward({ ...grad, accumulateDx: true, out: { dx } });
+      assert.equal(added.dx, dx);
+      assertClose(dx, alone.dx.map((v, i) => v + other[i]), 1e-6, `conv ${channels} -> ${filters} dx`);
+      assert.ok(Buffer.from(added.dKernel.buffer).equals(Buffer.from(alone.dKernel.buffer)), `conv ${channels} -> ${filters} dKernel`);
+    }
+  });
+
   test('an unknown TIDAL_NATIVE_ISA leaves the addon unloaded and says why', () => {
     const code = "import('./models/native/index.ts').then((m) => console.log(JSON.stringify(m.addonStatus())))";
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, TIDAL_NATIVE_ISA: 'sse9' }, encoding: 'utf8' });
