@@ -338,6 +338,19 @@ interface TiledProduct {
 }
 
 /**
+ * The epilogue of a tile whose columns are units (one sum each): `call` once for each (row b,
+ * unit u) of the half in range, with the sum at tileMem[e].
+ */
+function perUnitEpilogue(call: string): Pick<TiledProduct, 'items' | 'epilogue'> {
+  return {
+    items: 'HR * TC',
+    epilogue: `let b = row0 + half * HR + e / TC;
+      let u = u0 + e % TC;
+      if (b < B && u < U) { ${call} }`,
+  };
+}
+
+/**
  * A step program whose recurrent product is tiled through workgroup memory (see TILE): one
  * workgroup a (direction, TILE.rows batch rows, `unitsPerTile` units). Loads past the batch, the
  * units or the depth read zero and nothing past them is written, so any size works.
@@ -475,10 +488,7 @@ export class LstmBackwardStepTiled extends TiledStepProgram {
       left: 'dzNext(b, d, s, t, k)',
       colLive: 'u0 + col < U',
       right: 'RT[(d * G + k) * U + u0 + col]',
-      items: 'HR * TC',
-      epilogue: `let b = row0 + half * HR + e / TC;
-      let u = u0 + e % TC;
-      if (b < B && u < U) { lstmCellGrad(b, d, u, s, t, tileMem[e]); }`,
+      ...perUnitEpilogue('lstmCellGrad(b, d, u, s, t, tileMem[e]);'),
     });
   }
 }
@@ -516,10 +526,7 @@ export class GruForwardStateTiled extends TiledStepProgram {
       left: 'result[traceAt(b, t, d) + 5 * U + k]',
       colLive: 'u0 + col < U',
       right: 'R[(d * U + k) * G + 2 * U + u0 + col]',
-      items: 'HR * TC',
-      epilogue: `let b = row0 + half * HR + e / TC;
-      let u = u0 + e % TC;
-      if (b < B && u < U) { gruState(b, d, u, t, tileMem[e]); }`,
+      ...perUnitEpilogue('gruState(b, d, u, t, tileMem[e]);'),
     });
   }
 }
@@ -536,10 +543,7 @@ export class GruBackwardGatesTiled extends TiledStepProgram {
       left: 'dzNext(b, d, s, t, k)',
       colLive: 'u0 + col < U',
       right: 'RT[(d * G + k) * U + u0 + col]',
-      items: 'HR * TC',
-      epilogue: `let b = row0 + half * HR + e / TC;
-      let u = u0 + e % TC;
-      if (b < B && u < U) { gruGatesGrad(b, d, u, s, t, tileMem[e]); }`,
+      ...perUnitEpilogue('gruGatesGrad(b, d, u, s, t, tileMem[e]);'),
     });
   }
 }
@@ -556,10 +560,7 @@ export class GruBackwardResetTiled extends TiledStepProgram {
       left: 'result[gradAt(b, t, d) + 2 * U + k]',
       colLive: 'u0 + col < U',
       right: 'RT[(d * G + 2 * U + k) * U + u0 + col]',
-      items: 'HR * TC',
-      epilogue: `let b = row0 + half * HR + e / TC;
-      let u = u0 + e % TC;
-      if (b < B && u < U) { gruResetGrad(b, d, u, t, tileMem[e]); }`,
+      ...perUnitEpilogue('gruResetGrad(b, d, u, t, tileMem[e]);'),
     });
   }
 }
