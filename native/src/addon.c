@@ -23,6 +23,25 @@
 
 static const TidalKernels *K;
 
+/*
+ * Subnormal floats cost x86 a microcode assist on every operation that meets one: a sharp
+ * softmax's underflowing tail made one attention backward call about 50x slower. Kernels run with
+ * them flushed to zero (FTZ and DAZ in MXCSR); the caller's mode is restored after each call,
+ * since V8's doubles need IEEE subnormals. Elsewhere (arm64) the mode is left as it is.
+ */
+#if defined(__SSE2__) || defined(_M_X64)
+#include <xmmintrin.h>
+static unsigned flush_subnormals(void) {
+  unsigned mode = _mm_getcsr();
+  _mm_setcsr(mode | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+  return mode;
+}
+static void restore_float_mode(unsigned mode) { _mm_setcsr(mode); }
+#else
+static unsigned flush_subnormals(void) { return 0; }
+static void restore_float_mode(unsigned mode) { (void)mode; }
+#endif
+
 #define CALL(env, expr)                                               \
   do {                                                                \
     if ((expr) != napi_ok) {                                          \
@@ -228,6 +247,12 @@ static napi_value out_of_memory(napi_env env, const char *fn) {
   return NULL;
 }
 
+/* The end of a kernel call made after flush_subnormals(): the caller's float mode back, then the result or the error. */
+static napi_value kernel_done(napi_env env, const char *fn, unsigned mode, int failed, napi_value result) {
+  restore_float_mode(mode);
+  return failed ? out_of_memory(env, fn) : result;
+}
+
 #define H_SHAPE "[batch, time, units], rows hStride apart"
 
 static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
@@ -242,8 +267,8 @@ static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
       !out_f32(env, fn, obj, result, "cLast", BU, "[batch, units]", &c_last) || !out_f32(env, fn, obj, result, "cache", lstm_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
-  if (K->lstm_forward(&d, &in, h, h_last, c_last, cache)) return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->lstm_forward(&d, &in, h, h_last, c_last, cache), result);
 }
 
 static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
@@ -266,9 +291,8 @@ static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
       !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0) || !out_f32(env, fn, obj, result, "dc0", B * U, "[batch, units]", &dc0))
     return NULL;
-  if (K->lstm_backward(&d, &in, cache, h, dh, dh_last, dc_last, dx, dk, drk, db, dh0, dc0))
-    return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->lstm_backward(&d, &in, cache, h, dh, dh_last, dc_last, dx, dk, drk, db, dh0, dc0), result);
 }
 
 static napi_value gru_forward_js(napi_env env, napi_callback_info info) {
@@ -283,8 +307,8 @@ static napi_value gru_forward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
       !out_f32(env, fn, obj, result, "cache", gru_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
-  if (K->gru_forward(&d, &in, h, h_last, cache)) return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->gru_forward(&d, &in, h, h_last, cache), result);
 }
 
 static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
@@ -306,8 +330,8 @@ static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
       !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0))
     return NULL;
-  if (K->gru_backward(&d, &in, cache, h, dh, dh_last, dx, dk, drk, db, dh0)) return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->gru_backward(&d, &in, cache, h, dh, dh_last, dx, dk, drk, db, dh0), result);
 }
 
 static int get_number(napi_env env, const char *fn, napi_value obj, const char *name, int nullable, double *out) {
@@ -372,8 +396,8 @@ static napi_value conv_forward_js(napi_env env, napi_callback_info info) {
       !get_f32(env, fn, obj, "bias", (size_t)d.filters, "[filters]", 0, &bias))
     return NULL;
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "y", ny, "[batch, time, filters]", &y)) return NULL;
-  if (K->conv_forward(&d, x, kernel, bias, y)) return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->conv_forward(&d, x, kernel, bias, y), result);
 }
 
 static napi_value conv_backward_js(napi_env env, napi_callback_info info) {
@@ -394,8 +418,8 @@ static napi_value conv_backward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "dKernel", nk, "[taps, channels, filters]", &dk) ||
       !out_f32(env, fn, obj, result, "dBias", (size_t)d.filters, "[filters]", &db))
     return NULL;
-  if (K->conv_backward(&d, x, kernel, y, dy, dx, accumulate_dx, dk, db)) return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->conv_backward(&d, x, kernel, y, dy, dx, accumulate_dx, dk, db), result);
 }
 
 /* Attention dimensions; sizes: qkv, context and probs element counts. */
@@ -421,8 +445,8 @@ static napi_value attention_forward_js(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "context", nctx, "[batch, time, heads * keyDim]", &context) ||
       !out_f32(env, fn, obj, result, "probs", nprobs, "[batch, heads, time, time]", &probs))
     return NULL;
-  if (K->attention_forward(&d, qkv, context, probs)) return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->attention_forward(&d, qkv, context, probs), result);
 }
 
 static napi_value attention_backward_js(napi_env env, napi_callback_info info) {
@@ -438,8 +462,8 @@ static napi_value attention_backward_js(napi_env env, napi_callback_info info) {
     return NULL;
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "dQkv", nqkv, "[batch, time, 3 * heads * keyDim]", &dqkv))
     return NULL;
-  if (K->attention_backward(&d, qkv, probs, dcontext, dqkv)) return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->attention_backward(&d, qkv, probs, dcontext, dqkv), result);
 }
 
 /* Layer-norm dimensions and inputs; skip_weight -1 stands for the plain sum x + residual. */
@@ -476,9 +500,8 @@ static napi_value layer_norm_forward_js(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "y", n, "[rows, width]", &y) ||
       !new_f32(env, result, "stats", 2 * (size_t)rows, &stats))
     return NULL;
-  if (K->layer_norm_forward(rows, width, (float)epsilon, x, r, skip_weight, gamma, beta, y, stats))
-    return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->layer_norm_forward(rows, width, (float)epsilon, x, r, skip_weight, gamma, beta, y, stats), result);
 }
 
 static napi_value layer_norm_backward_js(napi_env env, napi_callback_info info) {
@@ -498,9 +521,8 @@ static napi_value layer_norm_backward_js(napi_env env, napi_callback_info info) 
       !out_f32(env, fn, obj, result, "dGamma", (size_t)width, "[width]", &dgamma) ||
       !out_f32(env, fn, obj, result, "dBeta", (size_t)width, "[width]", &dbeta))
     return NULL;
-  if (K->layer_norm_backward(rows, width, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta))
-    return out_of_memory(env, fn);
-  return result;
+  unsigned mode = flush_subnormals();
+  return kernel_done(env, fn, mode, K->layer_norm_backward(rows, width, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta), result);
 }
 
 /*

@@ -248,6 +248,19 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
     once().forEach((bytes, i) => assert.ok(bytes.equals(first[i]), `array ${i} differs between calls`));
   });
 
+  test('a kernel call flushes float32 subnormals and hands JavaScript its own float mode back', () => {
+    const rows = 4, width = 8;
+    const x = Float32Array.from({ length: rows * width }, (_, i) => (i % 5) - 2 + i / 100);
+    // A gamma of subnormals: with them flushed (x86) every output is exactly beta, 0.
+    const gamma = new Float32Array(width).fill(1e-40);
+    assert.ok(gamma[0] > 0 && gamma[0] < 1.1754943508222875e-38, 'the test value is a float32 subnormal');
+    const { y } = addon!.layerNormForward({ rows, width, epsilon: 1e-5, x, residual: null, skipWeight: null, gamma, beta: new Float32Array(width) });
+    if (process.arch === 'x64') assert.ok(y.every((v) => v === 0), `subnormal gamma read as 0, got ${y.slice(0, 4).join(', ')}`);
+    // Read at run time so nothing is folded: the smallest normal double over 4 is a subnormal, not 0.
+    const smallestNormal = Number.parseFloat(['2.2250738585072014e-308'][0]);
+    assert.ok(smallestNormal / 4 > 0, "after the call JavaScript still has IEEE subnormal doubles");
+  });
+
   test('a gradient in two parts: LayerNorm\'s dyAdd is dy + dyAdd, convBackward\'s accumulateDx adds into out.dx', () => {
     const rng = createRng(6, 'two parts');
     const values = (n: number) => Float32Array.from({ length: n }, () => 2 * rng() - 1);
