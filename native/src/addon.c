@@ -25,9 +25,11 @@ static const TidalKernels *K;
 
 /*
  * Subnormal floats cost x86 a microcode assist on every operation that meets one: a sharp
- * softmax's underflowing tail made one attention backward call about 50x slower. Kernels run with
- * them flushed to zero (FTZ and DAZ in MXCSR); the caller's mode is restored after each call,
- * since V8's doubles need IEEE subnormals. Elsewhere (arm64) the mode is left as it is.
+ * softmax's underflowing tail made one attention backward call about 50x slower. The attention
+ * kernels run with them flushed to zero (FTZ and DAZ in MXCSR); the caller's mode is restored
+ * after each call, since V8's doubles need IEEE subnormals. Elsewhere (arm64) the mode is left as
+ * it is. The other kernels keep IEEE subnormals: flushing there changes the recurrent models'
+ * training bits, which the default run's figures were measured with.
  */
 #if defined(__SSE2__) || defined(_M_X64)
 #include <xmmintrin.h>
@@ -267,8 +269,8 @@ static napi_value lstm_forward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
       !out_f32(env, fn, obj, result, "cLast", BU, "[batch, units]", &c_last) || !out_f32(env, fn, obj, result, "cache", lstm_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->lstm_forward(&d, &in, h, h_last, c_last, cache), result);
+  if (K->lstm_forward(&d, &in, h, h_last, c_last, cache)) return out_of_memory(env, fn);
+  return result;
 }
 
 static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
@@ -291,8 +293,8 @@ static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
       !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0) || !out_f32(env, fn, obj, result, "dc0", B * U, "[batch, units]", &dc0))
     return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->lstm_backward(&d, &in, cache, h, dh, dh_last, dc_last, dx, dk, drk, db, dh0, dc0), result);
+  if (K->lstm_backward(&d, &in, cache, h, dh, dh_last, dc_last, dx, dk, drk, db, dh0, dc0)) return out_of_memory(env, fn);
+  return result;
 }
 
 static napi_value gru_forward_js(napi_env env, napi_callback_info info) {
@@ -307,8 +309,8 @@ static napi_value gru_forward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "h", seq_h_length(&d), H_SHAPE, &h) || !out_f32(env, fn, obj, result, "hLast", BU, "[batch, units]", &h_last) ||
       !out_f32(env, fn, obj, result, "cache", gru_cache_size(&d), "(the kernel's cache)", &cache))
     return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->gru_forward(&d, &in, h, h_last, cache), result);
+  if (K->gru_forward(&d, &in, h, h_last, cache)) return out_of_memory(env, fn);
+  return result;
 }
 
 static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
@@ -330,8 +332,8 @@ static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "dRecurrentKernel", U * G, "[units, gates*units]", &drk) || !out_f32(env, fn, obj, result, "dBias", G, "[gates*units]", &db) ||
       !out_f32(env, fn, obj, result, "dh0", B * U, "[batch, units]", &dh0))
     return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->gru_backward(&d, &in, cache, h, dh, dh_last, dx, dk, drk, db, dh0), result);
+  if (K->gru_backward(&d, &in, cache, h, dh, dh_last, dx, dk, drk, db, dh0)) return out_of_memory(env, fn);
+  return result;
 }
 
 static int get_number(napi_env env, const char *fn, napi_value obj, const char *name, int nullable, double *out) {
@@ -396,8 +398,8 @@ static napi_value conv_forward_js(napi_env env, napi_callback_info info) {
       !get_f32(env, fn, obj, "bias", (size_t)d.filters, "[filters]", 0, &bias))
     return NULL;
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "y", ny, "[batch, time, filters]", &y)) return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->conv_forward(&d, x, kernel, bias, y), result);
+  if (K->conv_forward(&d, x, kernel, bias, y)) return out_of_memory(env, fn);
+  return result;
 }
 
 static napi_value conv_backward_js(napi_env env, napi_callback_info info) {
@@ -418,8 +420,8 @@ static napi_value conv_backward_js(napi_env env, napi_callback_info info) {
       !out_f32(env, fn, obj, result, "dKernel", nk, "[taps, channels, filters]", &dk) ||
       !out_f32(env, fn, obj, result, "dBias", (size_t)d.filters, "[filters]", &db))
     return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->conv_backward(&d, x, kernel, y, dy, dx, accumulate_dx, dk, db), result);
+  if (K->conv_backward(&d, x, kernel, y, dy, dx, accumulate_dx, dk, db)) return out_of_memory(env, fn);
+  return result;
 }
 
 /* Attention dimensions; sizes: qkv, context and probs element counts. */
@@ -500,8 +502,8 @@ static napi_value layer_norm_forward_js(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "y", n, "[rows, width]", &y) ||
       !new_f32(env, result, "stats", 2 * (size_t)rows, &stats))
     return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->layer_norm_forward(rows, width, (float)epsilon, x, r, skip_weight, gamma, beta, y, stats), result);
+  if (K->layer_norm_forward(rows, width, (float)epsilon, x, r, skip_weight, gamma, beta, y, stats)) return out_of_memory(env, fn);
+  return result;
 }
 
 static napi_value layer_norm_backward_js(napi_env env, napi_callback_info info) {
@@ -521,8 +523,8 @@ static napi_value layer_norm_backward_js(napi_env env, napi_callback_info info) 
       !out_f32(env, fn, obj, result, "dGamma", (size_t)width, "[width]", &dgamma) ||
       !out_f32(env, fn, obj, result, "dBeta", (size_t)width, "[width]", &dbeta))
     return NULL;
-  unsigned mode = flush_subnormals();
-  return kernel_done(env, fn, mode, K->layer_norm_backward(rows, width, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta), result);
+  if (K->layer_norm_backward(rows, width, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta)) return out_of_memory(env, fn);
+  return result;
 }
 
 /*

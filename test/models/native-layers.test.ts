@@ -248,17 +248,18 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
     once().forEach((bytes, i) => assert.ok(bytes.equals(first[i]), `array ${i} differs between calls`));
   });
 
-  test('a kernel call flushes float32 subnormals and hands JavaScript its own float mode back', () => {
-    const rows = 4, width = 8;
-    const x = Float32Array.from({ length: rows * width }, (_, i) => (i % 5) - 2 + i / 100);
-    // A gamma of subnormals: with them flushed (x86) every output is exactly beta, 0.
-    const gamma = new Float32Array(width).fill(1e-40);
-    assert.ok(gamma[0] > 0 && gamma[0] < 1.1754943508222875e-38, 'the test value is a float32 subnormal');
-    const { y } = addon!.layerNormForward({ rows, width, epsilon: 1e-5, x, residual: null, skipWeight: null, gamma, beta: new Float32Array(width) });
-    if (process.arch === 'x64') assert.ok(y.every((v) => v === 0), `subnormal gamma read as 0, got ${y.slice(0, 4).join(', ')}`);
+  test('attention runs with float32 subnormals flushed and hands JavaScript its own float mode back', () => {
+    const [batch, time, heads, keyDim] = [2, 5, 1, 4];
+    // Q and K zero (uniform weights), V all subnormal: the context is their mean, 1e-40 with
+    // IEEE subnormals and exactly 0 with them flushed (x86).
+    const qkv = new Float32Array(batch * time * 3 * heads * keyDim);
+    for (let row = 0; row < batch * time; row++) qkv.fill(1e-40, row * 3 * keyDim + 2 * keyDim, (row + 1) * 3 * keyDim);
+    assert.ok(qkv[2 * keyDim] > 0 && qkv[2 * keyDim] < 1.1754943508222875e-38, 'the test value is a float32 subnormal');
+    const { context } = addon!.attentionForward({ batch, time, heads, keyDim, qkv });
+    if (process.arch === 'x64') assert.ok(context.every((v) => v === 0), `subnormal values read as 0, got ${context.slice(0, 4).join(', ')}`);
     // Read at run time so nothing is folded: the smallest normal double over 4 is a subnormal, not 0.
     const smallestNormal = Number.parseFloat(['2.2250738585072014e-308'][0]);
-    assert.ok(smallestNormal / 4 > 0, "after the call JavaScript still has IEEE subnormal doubles");
+    assert.ok(smallestNormal / 4 > 0, 'after the call JavaScript still has IEEE subnormal doubles');
   });
 
   test('a gradient in two parts: LayerNorm\'s dyAdd is dy + dyAdd, convBackward\'s accumulateDx adds into out.dx', () => {
