@@ -11,8 +11,7 @@
  * `writeRoundSubmission` and `submitKey`, with its own recipe: a later `tidal run` reuses that
  * record only when the config's recipe is the same, and only while the files have the recorded bytes.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fitRcTimeMean, predictRcTimeMean } from '../../models/index.ts';
 import {
   DEFAULT_AGREEMENT,
@@ -28,7 +27,7 @@ import {
   type ModelContribution,
   type SubmissionRecipe,
 } from '../../submissions/index.ts';
-import { RunCatalog } from '../../core/index.ts';
+import { RunCatalog, hashFileSync } from '../../core/index.ts';
 import type { RunConfig } from '../config.ts';
 import type { RunFolder } from '../run-folder.ts';
 import type { Stage, StageContext } from '../stage.ts';
@@ -96,15 +95,12 @@ export function submitStageName(round: number): string {
   return round === 1 ? 'submit' : `submit-round-${round}`;
 }
 
-// Submissions and blend predictions are well under readFileSync's 2 GiB (4M rows at most).
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-
 /** The round's submission.csv and blend/oof.arrow hold the bytes the result records. */
 export function roundOutputsIntact(catalog: RunCatalog, round: number, result: SubmitResult): boolean {
   const submission = catalog.roundSubmission(round);
   const blendOof = new RunCatalog(catalog.roundDir(round)).blendOof;
   if (!result.files || !existsSync(submission) || !existsSync(blendOof)) return false;
-  return sha256(submission) === result.files.submission && sha256(blendOof) === result.files.blendOof;
+  return hashFileSync(submission) === result.files.submission && hashFileSync(blendOof) === result.files.blendOof;
 }
 
 /** What a round's predictions are blended with: the tables and files the run already has, else the manifest's. */
@@ -134,7 +130,7 @@ export async function writeRoundSubmission(run: RunFolder, round: number, recipe
   const weights = built.blend.fit.weights;
   const result: SubmitResult = {
     recipe,
-    files: { submission: sha256(catalog.roundSubmission(round)), blendOof: sha256(new RunCatalog(roundDir).blendOof) },
+    files: { submission: hashFileSync(catalog.roundSubmission(round)), blendOof: hashFileSync(new RunCatalog(roundDir).blendOof) },
     blendOofMae: built.blendOofMae,
     postprocessedOofMae: built.postprocessedOofMae,
     inversionCoverage: built.inversionCoverage,
