@@ -3,20 +3,18 @@
  * when the run's submission is not the file its submit stage recorded (an edit, or a `tidal
  * submit` from before the record was kept in step): the report then describes the recorded blend.
  */
-import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { RunCatalog } from '../../core/index.ts';
 import { writeHtmlReport } from '../../report/index.ts';
-import { readRunConfig } from '../config.ts';
 import { RunFolder } from '../run-folder.ts';
-import { PSEUDO_ROUND } from '../stages/pseudo-label.ts';
+import { submittedRound } from '../stages/pseudo-label.ts';
 import { roundOutputsIntact, submitStageName, type SubmitResult } from '../stages/submit.ts';
 
 /** The warning for a submission that differs from its record, else null. */
 function staleSubmission(runDir: string): string | null {
   const catalog = new RunCatalog(runDir);
-  const round = existsSync(catalog.config) && readRunConfig(catalog.config).pseudoLabel ? PSEUDO_ROUND : 1;
+  const round = submittedRound(catalog);
   const record = new RunFolder(runDir).lastRecord<SubmitResult>(submitStageName(round));
   // Records from before the files' hashes were kept cannot tell.
   if (!record?.result.files || roundOutputsIntact(catalog, round, record.result)) return null;

@@ -34,7 +34,7 @@ import { modelEntryId, readRunConfig } from '../config.ts';
 import { RunFolder, type Manifest } from '../run-folder.ts';
 import { runPipeline } from '../run.ts';
 import type { PredictionsResult } from '../stages/predictions.ts';
-import { PSEUDO_ROUND } from '../stages/pseudo-label.ts';
+import { PSEUDO_ROUND, submittedRound } from '../stages/pseudo-label.ts';
 import { reportKey, writeRunReport, type ReportInput } from '../stages/report.ts';
 import { submitKey, submitStageName, writeRoundSubmission, type SubmitResult } from '../stages/submit.ts';
 import type { TrainResult } from '../stages/train.ts';
@@ -50,12 +50,6 @@ interface SubmitOptions {
   answers?: string;
   out?: string;
   retrain?: boolean;
-}
-
-/** The round `tidal run` submits: round 2 when the config has `pseudoLabel`, else round 1. */
-function lastRound(catalog: RunCatalog): number {
-  if (!existsSync(catalog.config)) return 1;
-  return readRunConfig(catalog.config).pseudoLabel ? PSEUDO_ROUND : 1;
 }
 
 /** The models and folds the run trained: its config's models (else every saved model) and folds.csv's k. */
@@ -201,7 +195,7 @@ export function register(program: Command): void {
         tolerance: options.tolerance,
         snap: fromCli('snap') ? options.snap : (defaults.snap ?? true),
       };
-      const round = lastRound(catalog);
+      const round = submittedRound(catalog);
       const own = catalog.roundSubmission(round);
       const out = options.out === undefined ? own : resolve(options.out);
       if (out !== own && out === catalog.roundSubmission(1)) {

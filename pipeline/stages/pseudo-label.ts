@@ -6,6 +6,8 @@
  * the settings, so changing the weight rewrites the labels and retrains round 2 only.
  */
 import { existsSync } from 'node:fs';
+import type { RunCatalog } from '../../core/index.ts';
+import { readRunConfig } from '../config.ts';
 import type { PseudoLabelPlan } from '../plan.ts';
 import { pseudoLabelsOf, writePseudoLabels } from '../pseudo-labels.ts';
 import type { Stage } from '../stage.ts';
@@ -19,6 +21,11 @@ export interface PseudoLabelResult {
 
 /** The round whose training reads the labels this stage writes. */
 export const PSEUDO_ROUND = 2;
+
+/** The round whose submission is the run's: PSEUDO_ROUND when its config has `pseudoLabel`, else 1. */
+export function submittedRound(catalog: RunCatalog): number {
+  return existsSync(catalog.config) && readRunConfig(catalog.config).pseudoLabel ? PSEUDO_ROUND : 1;
+}
 
 export function pseudoLabelStage(plan: PseudoLabelPlan): Stage<SubmitInput, PseudoLabelResult> {
   const { rows, weight, source } = plan.settings;
