@@ -103,8 +103,15 @@ done:
 #ifdef VM_AVX2
 enum { SMALL_HEAD_DIM = 16 };
 
+/*
+ * The small path is inlined into one copy per key_dim of 8 and 16 (the dispatchers below): with the
+ * head width a constant, the products' inner loops unroll and the lane tails go. Same operations,
+ * same bits.
+ */
+#define AT_INLINE static inline __attribute__((always_inline))
+
 /* dst[e * tp + j] = src[j * ld + e] for j < t, zeros for t <= j < tp. */
-static void pack_transposed(const float *src, ptrdiff_t ld, int t, int tp, int e_dim, float *dst) {
+AT_INLINE void pack_transposed(const float *src, ptrdiff_t ld, int t, int tp, int e_dim, float *dst) {
   for (int e = 0; e < e_dim; e++) {
     float *row = dst + (size_t)e * tp;
     for (int j = 0; j < t; j++) row[j] = src[(size_t)j * ld + e];
@@ -113,7 +120,7 @@ static void pack_transposed(const float *src, ptrdiff_t ld, int t, int tp, int e
 }
 
 /* dst[j * ep + e] = src[j * ld + e] for e < e_dim, zeros for e_dim <= e < ep. */
-static void pack_rows(const float *src, ptrdiff_t ld, int t, int e_dim, int ep, float *dst) {
+AT_INLINE void pack_rows(const float *src, ptrdiff_t ld, int t, int e_dim, int ep, float *dst) {
   for (int j = 0; j < t; j++) {
     float *row = dst + (size_t)j * ep;
     memcpy(row, src + (size_t)j * ld, (size_t)e_dim * sizeof(float));
@@ -122,7 +129,7 @@ static void pack_rows(const float *src, ptrdiff_t ld, int t, int e_dim, int ep, 
 }
 
 /* The first n lanes of v to dst. */
-static inline void store_lanes(float *dst, __m256 v, int n) {
+AT_INLINE void store_lanes(float *dst, __m256 v, int n) {
   if (n == 8) {
     _mm256_storeu_ps(dst, v);
     return;
@@ -133,7 +140,7 @@ static inline void store_lanes(float *dst, __m256 v, int n) {
 }
 
 /* s[i * tp + j] = sum_e a[i * lda + e] bt[e * tp + j] for i < t, j < tp (tp a multiple of 8). */
-static void scores(const float *a, ptrdiff_t lda, const float *bt, int t, int tp, int e_dim, float *s) {
+AT_INLINE void scores(const float *a, ptrdiff_t lda, const float *bt, int t, int tp, int e_dim, float *s) {
   int i = 0;
   for (; i + 2 <= t; i += 2) {
     const float *a0 = a + (size_t)i * lda, *a1 = a0 + lda;
@@ -189,7 +196,7 @@ static void scores(const float *a, ptrdiff_t lda, const float *bt, int t, int tp
  * out[r * ldo + e] = sum_k m[r * rs + k * cs] b[k * ep + e] for r < rows, k < inner, e < e_dim;
  * ep is 8 or 16 (b's rows padded with zeros).
  */
-static void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, int inner, const float *b, int ep,
+AT_INLINE void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, int inner, const float *b, int ep,
                      float *out, ptrdiff_t ldo, int e_dim) {
   int r = 0, tail = e_dim < 8 ? e_dim : 8;
   if (ep == 8) {
@@ -307,7 +314,7 @@ static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
 }
 
 /* ds[j] = scale * p[j] (dp[j] - sum_k p[k] dp[k]) over j < n: the softmax's backward, scaled. */
-static void softmax_backward_row(const float *p, const float *dp, int n, float scale, float *ds) {
+AT_INLINE void softmax_backward_row(const float *p, const float *dp, int n, float scale, float *ds) {
   __m256 vdot = _mm256_setzero_ps();
   int j = 0;
   for (; j + 8 <= n; j += 8) vdot = _mm256_fmadd_ps(_mm256_loadu_ps(p + j), _mm256_loadu_ps(dp + j), vdot);
@@ -323,8 +330,8 @@ static void softmax_backward_row(const float *p, const float *dp, int n, float s
   for (; j < n; j++) ds[j] = p[j] * (dp[j] - dot) * scale;
 }
 
-static int attention_forward_small(const AttentionDims *d, const float *qkv, float *context, float *probs) {
-  int T = d->time, H = d->heads, E = d->key_dim, HK = H * E, ld = 3 * HK;
+AT_INLINE int attention_forward_small(const AttentionDims *d, int E, const float *qkv, float *context, float *probs) {
+  int T = d->time, H = d->heads, HK = H * E, ld = 3 * HK;
   int tp = (T + 7) / 8 * 8, ep = E <= 8 ? 8 : 16;
   float scale = 1.0f / sqrtf((float)E);
   float *kt = aligned_floats((size_t)E * tp + (size_t)T * ep + (size_t)T * tp);
@@ -345,9 +352,9 @@ static int attention_forward_small(const AttentionDims *d, const float *qkv, flo
   return 0;
 }
 
-static int attention_backward_small(const AttentionDims *d, const float *qkv, const float *probs,
+AT_INLINE int attention_backward_small(const AttentionDims *d, int E, const float *qkv, const float *probs,
                                     const float *dcontext, float *dqkv) {
-  int T = d->time, H = d->heads, E = d->key_dim, HK = H * E, ld = 3 * HK;
+  int T = d->time, H = d->heads, HK = H * E, ld = 3 * HK;
   int tp = (T + 7) / 8 * 8, ep = E <= 8 ? 8 : 16;
   float scale = 1.0f / sqrtf((float)E);
   size_t rows = (size_t)T * ep;
@@ -380,7 +387,9 @@ static int attention_backward_small(const AttentionDims *d, const float *qkv, co
 
 static int attention_forward(const AttentionDims *d, const float *qkv, float *context, float *probs) {
 #ifdef VM_AVX2
-  if (d->key_dim <= SMALL_HEAD_DIM) return attention_forward_small(d, qkv, context, probs);
+  if (d->key_dim == 8) return attention_forward_small(d, 8, qkv, context, probs);
+  if (d->key_dim == 16) return attention_forward_small(d, 16, qkv, context, probs);
+  if (d->key_dim < SMALL_HEAD_DIM) return attention_forward_small(d, d->key_dim, qkv, context, probs);
 #endif
   return attention_forward_gemm(d, qkv, context, probs);
 }
@@ -389,7 +398,8 @@ static int attention_backward(const AttentionDims *d, const float *qkv, const fl
                               const float *dcontext, float *dqkv) {
   /* Above 8 lanes the GEMM's packed 6 x 16 tiles win the backward's four products (measured at 12 and 16). */
 #ifdef VM_AVX2
-  if (d->key_dim <= 8) return attention_backward_small(d, qkv, probs, dcontext, dqkv);
+  if (d->key_dim == 8) return attention_backward_small(d, 8, qkv, probs, dcontext, dqkv);
+  if (d->key_dim < 8) return attention_backward_small(d, d->key_dim, qkv, probs, dcontext, dqkv);
 #endif
   return attention_backward_gemm(d, qkv, probs, dcontext, dqkv);
 }

@@ -42,7 +42,14 @@ static inline __m256 ln_input8(const float *x, const float *r, float w, size_t i
 }
 #endif
 
-static int layer_norm_forward(int rows, int width, float epsilon, const float *x, const float *r,
+/*
+ * The kernels' bodies are inlined into one copy per common small width (the dispatchers at the
+ * end): with the width a constant the compiler unrolls a row's loops and drops their tails, which
+ * is most of a row's cost at widths of 8-64 (measured 2x at 16). Same operations, same bits.
+ */
+#define LN_INLINE static inline __attribute__((always_inline))
+
+LN_INLINE int ln_forward_rows(int rows, int width, float epsilon, const float *x, const float *r,
                               float skip_weight, const float *gamma, const float *beta, float *y, float *stats) {
 #ifdef VM_AVX2
   int vec = width / 8 * 8;
@@ -91,7 +98,7 @@ static int layer_norm_forward(int rows, int width, float epsilon, const float *x
   return 0;
 }
 
-static int layer_norm_backward(int rows, int width, const float *x, const float *r, float skip_weight,
+LN_INLINE int ln_backward_rows(int rows, int width, const float *x, const float *r, float skip_weight,
                                const float *gamma, const float *stats, const float *dy, const float *dy2,
                                float *dx, float *dr, float *dgamma, float *dbeta) {
   memset(dgamma, 0, (size_t)width * sizeof(float));
@@ -153,4 +160,27 @@ static int layer_norm_backward(int rows, int width, const float *x, const float 
     }
   }
   return 0;
+}
+
+static int layer_norm_forward(int rows, int width, float epsilon, const float *x, const float *r,
+                              float skip_weight, const float *gamma, const float *beta, float *y, float *stats) {
+  switch (width) {
+  case 8: return ln_forward_rows(rows, 8, epsilon, x, r, skip_weight, gamma, beta, y, stats);
+  case 16: return ln_forward_rows(rows, 16, epsilon, x, r, skip_weight, gamma, beta, y, stats);
+  case 32: return ln_forward_rows(rows, 32, epsilon, x, r, skip_weight, gamma, beta, y, stats);
+  case 64: return ln_forward_rows(rows, 64, epsilon, x, r, skip_weight, gamma, beta, y, stats);
+  default: return ln_forward_rows(rows, width, epsilon, x, r, skip_weight, gamma, beta, y, stats);
+  }
+}
+
+static int layer_norm_backward(int rows, int width, const float *x, const float *r, float skip_weight,
+                               const float *gamma, const float *stats, const float *dy, const float *dy2,
+                               float *dx, float *dr, float *dgamma, float *dbeta) {
+  switch (width) {
+  case 8: return ln_backward_rows(rows, 8, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta);
+  case 16: return ln_backward_rows(rows, 16, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta);
+  case 32: return ln_backward_rows(rows, 32, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta);
+  case 64: return ln_backward_rows(rows, 64, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta);
+  default: return ln_backward_rows(rows, width, x, r, skip_weight, gamma, stats, dy, dy2, dx, dr, dgamma, dbeta);
+  }
 }
