@@ -4,20 +4,18 @@
  *   Dense(F -> width)
  *   -> lstmBlocks x [BiLSTM(lstmUnits, concat) -> Dense(lstmFfnUnits, relu) -> Dense(width), + input]
  *   -> LayerNorm
- *   -> per kernel k of convKernels: [Conv1D(width, k, 'valid': 80 -> 81 - k) relu -> LayerNorm
- *      -> TransformerEncoderLayer on the 81 - k steps -> Conv1DTranspose(width, k, 'valid': back to 80)
- *      relu -> LayerNorm, + input]
+ *   -> per kernel k of convKernels, one ConvTransformerBlock: [Conv1D(width, k, 'valid': 80 -> 81 - k)
+ *      relu -> LayerNorm -> TransformerEncoderLayer on the 81 - k steps -> Conv1DTranspose(width, k,
+ *      'valid': back to 80) relu -> LayerNorm, + input]
  *   -> Dense(1).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROWS_PER_BREATH } from '../../dataset/breath-table.ts';
 import { deriveSeed } from '../../core/seed.ts';
-import { conv1dIm2col } from '../layers/conv1d-im2col.ts';
-import { conv1dTranspose } from '../layers/conv1d-transpose.ts';
+import { convTransformerBlock } from '../layers/conv-transformer-block.ts';
 import { dense } from '../layers/dense.ts';
 import { layerNorm } from '../layers/layer-norm.ts';
 import { recurrent } from '../recurrence/index.ts';
-import { transformerEncoderLayer } from '../layers/transformer-encoder-layer.ts';
 import type { ModelDefinition } from '../model-definition.ts';
 import { checkPositiveInt, checkPositiveIntList } from './check-config.ts';
 import { outputHead } from './output-head.ts';
@@ -81,26 +79,12 @@ export const lstmCnnTransformer: ModelDefinition<LstmCnnTransformerConfig> = {
     x = apply(layerNorm({ name: 'lstm_norm' }), x);
     config.convKernels.forEach((kernelSize, i) => {
       const s = (label: string) => deriveSeed(seed, 'conv_block', i, label);
-      const p = `conv_block_${i}`;
       // 'valid' conv and transposed conv, both relu, as in the public code (padding=0).
-      let y = apply(
-        conv1dIm2col({ filters: config.width, kernelSize, padding: 'valid', activation: 'relu', seed: s('conv'), name: `${p}_conv` }),
-        x,
-      );
-      y = apply(layerNorm({ name: `${p}_norm1` }), y);
-      y = apply(
-        transformerEncoderLayer({
-          heads: config.heads, keyDim: config.width / config.heads, ffnUnits: config.ffnUnits,
-          seed: s('transformer'), name: `${p}_transformer`,
-        }),
-        y,
-      );
-      y = apply(
-        conv1dTranspose({ filters: config.width, kernelSize, padding: 'valid', activation: 'relu', seed: s('deconv'), name: `${p}_deconv` }),
-        y,
-      );
-      y = apply(layerNorm({ name: `${p}_norm2` }), y);
-      x = apply(tf.layers.add({ name: `${p}_residual` }), [x, y]);
+      const block = convTransformerBlock({
+        kernelSize, heads: config.heads, keyDim: config.width / config.heads, ffnUnits: config.ffnUnits,
+        seeds: { conv: s('conv'), encoder: s('transformer'), deconv: s('deconv') }, name: `conv_block_${i}`,
+      });
+      x = apply(block, x);
     });
     const output = outputHead(x, 'pressure', deriveSeed(seed, 'output'));
     return tf.model({ inputs: input, outputs: output, name: 'lstm-cnn-transformer' });

@@ -27,6 +27,38 @@ export interface Conv1DIm2colArgs extends BaseLayerArgs {
   seed: number;
 }
 
+/** What a convolution along time computes besides its weights. */
+export interface ConvAlongTimeOptions {
+  kernelSize: number;
+  dilation: number;
+  padding: ConvPadding;
+  activation: ActivationName;
+  /** For errors. */
+  name: string;
+}
+
+/**
+ * The layer's computation: x [B, T, in] convolved with kernel [k, in, filters] plus bias, then the
+ * activation (also the conv block's first step). One native kernel where the addon runs.
+ */
+export function convolveAlongTime(x: tf.Tensor3D, kernel: tf.Tensor3D, bias: tf.Tensor1D, o: ConvAlongTimeOptions): tf.Tensor3D {
+  const offsets = sameOffsets(o.kernelSize, o.dilation);
+  // 'valid' rows are the 'same' rows whose taps all read inside the sequence.
+  const valid = (y: tf.Tensor3D) => (o.padding === 'valid' ? validRows(y, offsets, o.name) : y);
+  const kernels = layerKernels();
+  if (kernels) {
+    const relu = o.activation === 'relu';
+    const y = convAlongTime(kernels, x, kernel, bias, offsets, relu);
+    return valid(relu ? y : (activate(y, o.activation) as tf.Tensor3D));
+  }
+  const [batch, time, channels] = x.shape;
+  const filters = kernel.shape[2];
+  const columns = shiftedWindows(x, offsets);
+  const width = o.kernelSize * channels;
+  const y = tf.add(matMul(tf.reshape(columns, [batch * time, width]), tf.reshape(kernel, [width, filters])), bias);
+  return valid(activate(tf.reshape(y, [batch, time, filters]), o.activation) as tf.Tensor3D);
+}
+
 export class Conv1DIm2col extends tf.layers.Layer {
   static className = 'TidalConv1DIm2col';
   readonly filters: number;
@@ -68,24 +100,7 @@ export class Conv1DIm2col extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = singleInput(inputs, this.name) as tf.Tensor3D;
-      const offsets = sameOffsets(this.kernelSize, this.dilation);
-      // 'valid' rows are the 'same' rows whose taps all read inside the sequence.
-      const valid = (y: tf.Tensor3D) => (this.padding === 'valid' ? validRows(y, offsets, this.name) : y);
-      const kernels = layerKernels();
-      if (kernels) {
-        const relu = this.activation === 'relu';
-        const y = convAlongTime(kernels, x, this.kernel.read() as tf.Tensor3D, this.bias.read() as tf.Tensor1D, offsets, relu);
-        return valid(relu ? y : (activate(y, this.activation) as tf.Tensor3D));
-      }
-      const [batch, time, channels] = x.shape;
-      const columns = shiftedWindows(x, offsets);
-      const width = this.kernelSize * channels;
-      const kernel = tf.reshape(this.kernel.read(), [width, this.filters]);
-      const y = tf.add(matMul(tf.reshape(columns, [batch * time, width]), kernel), this.bias.read());
-      return valid(activate(tf.reshape(y, [batch, time, this.filters]), this.activation) as tf.Tensor3D);
-    });
+    return tf.tidy(() => convolveAlongTime(singleInput(inputs, this.name) as tf.Tensor3D, this.kernel.read() as tf.Tensor3D, this.bias.read() as tf.Tensor1D, this));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

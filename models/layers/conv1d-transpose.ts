@@ -23,6 +23,38 @@ export interface Conv1DTransposeArgs extends BaseLayerArgs {
   seed: number;
 }
 
+/** What a transposed convolution along time computes besides its weights. */
+export interface TransposeConvOptions {
+  kernelSize: number;
+  padding: ConvPadding;
+  activation: ActivationName;
+}
+
+/**
+ * The layer's computation: the transposed convolution of x [B, T, in] with kernel [k, filters, in]
+ * plus bias, then the activation (also the conv block's last convolution).
+ */
+export function transposeConvolveAlongTime(input: tf.Tensor3D, kernel: tf.Tensor3D, bias: tf.Tensor1D, o: TransposeConvOptions): tf.Tensor3D {
+  const forward = sameOffsets(o.kernelSize);
+  const x = o.padding === 'valid' ? padForValidTranspose(input, forward) : input;
+  const [batch, time, channels] = x.shape;
+  const filters = kernel.shape[1];
+  // Forward 'same' conv reads x[t + o_j] with tap j; its adjoint writes back, i.e. reads x[t - o_j].
+  const offsets = forward.map((o) => -o);
+  const kernels = layerKernels();
+  if (kernels) {
+    const relu = o.activation === 'relu';
+    const taps = tf.transpose(kernel, [0, 2, 1]) as tf.Tensor3D;
+    const y = convAlongTime(kernels, x, taps, bias, offsets, relu);
+    return relu ? y : (activate(y, o.activation) as tf.Tensor3D);
+  }
+  const columns = shiftedWindows(x, offsets);
+  const width = o.kernelSize * channels;
+  const taps = tf.reshape(tf.transpose(kernel, [0, 2, 1]), [width, filters]);
+  const y = matMul(tf.reshape(columns, [batch * time, width]), taps).add(bias);
+  return activate(tf.reshape(y, [batch, time, filters]), o.activation) as tf.Tensor3D;
+}
+
 export class Conv1DTranspose extends tf.layers.Layer {
   static className = 'TidalConv1DTranspose';
   readonly filters: number;
@@ -62,26 +94,7 @@ export class Conv1DTranspose extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const forward = sameOffsets(this.kernelSize);
-      const input = singleInput(inputs, this.name) as tf.Tensor3D;
-      const x = this.padding === 'valid' ? padForValidTranspose(input, forward) : input;
-      const [batch, time, channels] = x.shape;
-      // Forward 'same' conv reads x[t + o_j] with tap j; its adjoint writes back, i.e. reads x[t - o_j].
-      const offsets = forward.map((o) => -o);
-      const kernels = layerKernels();
-      if (kernels) {
-        const relu = this.activation === 'relu';
-        const kernel = tf.transpose(this.kernel.read(), [0, 2, 1]) as tf.Tensor3D;
-        const y = convAlongTime(kernels, x, kernel, this.bias.read() as tf.Tensor1D, offsets, relu);
-        return relu ? y : activate(y, this.activation);
-      }
-      const columns = shiftedWindows(x, offsets);
-      const width = this.kernelSize * channels;
-      const kernel = tf.reshape(tf.transpose(this.kernel.read(), [0, 2, 1]), [width, this.filters]);
-      const y = matMul(tf.reshape(columns, [batch * time, width]), kernel).add(this.bias.read());
-      return activate(tf.reshape(y, [batch, time, this.filters]), this.activation);
-    });
+    return tf.tidy(() => transposeConvolveAlongTime(singleInput(inputs, this.name) as tf.Tensor3D, this.kernel.read() as tf.Tensor3D, this.bias.read() as tf.Tensor1D, this));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -16,6 +16,7 @@ export {
   transformerEncoderLayer,
   type TransformerEncoderLayerArgs,
 } from './transformer-encoder-layer.ts';
+export { ConvTransformerBlock, convTransformerBlock, type ConvTransformerBlockArgs } from './conv-transformer-block.ts';
 export { Dense, dense, type DenseArgs } from './dense.ts';
 export { matMul } from './mat-mul.ts';
 export { layerRegistry, type LayerExample, type RegisteredLayer } from './registry.ts';

@@ -8,6 +8,7 @@ import { createRegistry } from '../../core/index.ts';
 import { FusedRecurrent, recurrent } from '../recurrence/index.ts';
 import { Conv1DIm2col, conv1dIm2col } from './conv1d-im2col.ts';
 import { Conv1DTranspose, conv1dTranspose } from './conv1d-transpose.ts';
+import { ConvTransformerBlock, convTransformerBlock } from './conv-transformer-block.ts';
 import { Dense, dense } from './dense.ts';
 import { LayerNorm, layerNorm } from './layer-norm.ts';
 import { MultiHeadAttention, multiHeadAttention } from './multi-head-attention.ts';
@@ -71,6 +72,17 @@ layerRegistry.register({
     {
       label: 'gelu 0.7',
       make: () => transformerEncoderLayer({ heads: 2, keyDim: 3, ffnUnits: 8, activation: 'gelu', residualWeight: 0.7, seed: 5 }),
+      ...io,
+      outputFeatures: 4,
+    },
+  ],
+});
+layerRegistry.register({
+  name: ConvTransformerBlock.className,
+  examples: [
+    {
+      label: 'k3, 2 heads',
+      make: () => convTransformerBlock({ kernelSize: 3, heads: 2, keyDim: 2, ffnUnits: 6, seeds: { conv: 1, encoder: 2, deconv: 3 } }),
       ...io,
       outputFeatures: 4,
     },

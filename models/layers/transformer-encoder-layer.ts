@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../core/seed.ts';
 import { activate } from './activation.ts';
-import { layerKernels, layerNormalize, linear, transformerEncoderNative } from '../native/index.ts';
+import { layerKernels, layerNormalize, linear, transformerEncoderNative, type EncoderWeights } from '../native/index.ts';
 import { matMul } from './mat-mul.ts';
 import { featureSize, singleInput, singleShape, type BaseLayerArgs } from './layer-args.ts';
 import { normalizeLastAxis } from './layer-norm.ts';
-import { addAttentionWeights, readAttentionWeights, selfAttention, type AttentionWeights } from './multi-head-attention.ts';
+import { addAttentionWeights, readAttentionWeights, selfAttention, type AddWeight } from './multi-head-attention.ts';
 
 export interface TransformerEncoderLayerArgs extends BaseLayerArgs {
   heads: number;
@@ -31,6 +31,82 @@ export interface TransformerEncoderLayerArgs extends BaseLayerArgs {
   seed: number;
 }
 
+/** An encoder layer's variables by weight name. */
+export type EncoderVariables = Record<keyof EncoderWeights, tf.LayerVariable>;
+
+/**
+ * Creates an encoder layer's weights through `add` (attention, norm1, ffn1, ffn2, norm2, in this
+ * order), initialised from `seed`: the encoder layer's own, and the conv block's encoder.
+ */
+export function addEncoderWeights(add: AddWeight, d: number, heads: number, keyDim: number, ffnUnits: number, seed: number): EncoderVariables {
+  const glorot = (label: string) => tf.initializers.glorotUniform({ seed: deriveSeed(seed, label) });
+  const attention = addAttentionWeights((name, shape, init) => add(`attention_${name}`, shape, init), d, heads, keyDim, deriveSeed(seed, 'attention'));
+  return {
+    ...attention,
+    norm1Gamma: add('norm1_gamma', [d], tf.initializers.ones()),
+    norm1Beta: add('norm1_beta', [d], tf.initializers.zeros()),
+    ffnKernel1: add('ffn1_kernel', [d, ffnUnits], glorot('ffn1')),
+    ffnBias1: add('ffn1_bias', [ffnUnits], tf.initializers.zeros()),
+    ffnKernel2: add('ffn2_kernel', [ffnUnits, d], glorot('ffn2')),
+    ffnBias2: add('ffn2_bias', [d], tf.initializers.zeros()),
+    norm2Gamma: add('norm2_gamma', [d], tf.initializers.ones()),
+    norm2Beta: add('norm2_beta', [d], tf.initializers.zeros()),
+  };
+}
+
+/** Reads every encoder variable (inside the caller's tidy/gradient scope). */
+export function readEncoderWeights(vars: EncoderVariables): EncoderWeights {
+  const { norm1Gamma, norm1Beta, ffnKernel1, ffnBias1, ffnKernel2, ffnBias2, norm2Gamma, norm2Beta } = vars;
+  return {
+    ...readAttentionWeights(vars),
+    norm1Gamma: norm1Gamma.read(), norm1Beta: norm1Beta.read(),
+    ffnKernel1: ffnKernel1.read(), ffnBias1: ffnBias1.read(),
+    ffnKernel2: ffnKernel2.read(), ffnBias2: ffnBias2.read(),
+    norm2Gamma: norm2Gamma.read(), norm2Beta: norm2Beta.read(),
+  };
+}
+
+/** What an encoder layer computes besides its weights. */
+export interface EncoderOptions {
+  heads: number;
+  keyDim: number;
+  activation: 'relu' | 'gelu';
+  residualWeight: number | null;
+  epsilon: number;
+}
+
+/**
+ * One post-norm encoder layer of x: one native op where it can (relu, no dropout), per-sublayer
+ * native ops for gelu or dropout, tf ops without the addon.
+ */
+export function encodeSequence(x: tf.Tensor3D, w: EncoderWeights, o: EncoderOptions, dropout?: { rate: number; seed: number }): tf.Tensor3D {
+  const [batch, time, d] = x.shape;
+  const kernels = layerKernels();
+  if (kernels && !dropout && o.activation === 'relu') {
+    // The whole layer as one native op: one tape node, no tf ops between the kernels.
+    return transformerEncoderNative(kernels, x, w, { heads: o.heads, keyDim: o.keyDim, residualWeight: o.residualWeight, epsilon: o.epsilon });
+  }
+  const mix = (skip: tf.Tensor, sublayer: tf.Tensor) =>
+    o.residualWeight === null ? tf.add(skip, sublayer) : tf.add(tf.mul(skip, o.residualWeight), tf.mul(sublayer, 1 - o.residualWeight));
+  const attended = selfAttention(x, w, o.heads, o.keyDim, dropout);
+  if (kernels) {
+    // gelu or dropout: per-sublayer native ops, the residual sums inside the native LayerNorm.
+    const norm = (skip: tf.Tensor, sub: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) =>
+      layerNormalize(kernels, skip, sub, o.residualWeight, gamma, beta, o.epsilon);
+    const h = norm(x, attended, w.norm1Gamma, w.norm1Beta);
+    const pre = linear(kernels, h, w.ffnKernel1 as tf.Tensor2D, w.ffnBias1 as tf.Tensor1D, false);
+    const hidden = activate(pre, o.activation);
+    const ffn = linear(kernels, hidden, w.ffnKernel2 as tf.Tensor2D, w.ffnBias2 as tf.Tensor1D, false);
+    return norm(h, ffn, w.norm2Gamma, w.norm2Beta) as tf.Tensor3D;
+  }
+  const h = normalizeLastAxis(mix(x, attended), w.norm1Gamma, w.norm1Beta, o.epsilon);
+  const rows = tf.reshape(h, [batch * time, d]);
+  const hidden = activate(tf.add(matMul(rows, w.ffnKernel1), w.ffnBias1), o.activation);
+  const ffn = tf.add(matMul(hidden, w.ffnKernel2), w.ffnBias2);
+  const out = mix(h, tf.reshape(ffn, [batch, time, d]));
+  return normalizeLastAxis(out, w.norm2Gamma, w.norm2Beta, o.epsilon) as tf.Tensor3D;
+}
+
 export class TransformerEncoderLayer extends tf.layers.Layer {
   static className = 'TidalTransformerEncoderLayer';
   readonly heads: number;
@@ -41,15 +117,7 @@ export class TransformerEncoderLayer extends tf.layers.Layer {
   readonly dropout: number;
   readonly epsilon: number;
   readonly seed: number;
-  private attention!: Record<keyof AttentionWeights, tf.LayerVariable>;
-  private norm1Gamma!: tf.LayerVariable;
-  private norm1Beta!: tf.LayerVariable;
-  private ffnKernel1!: tf.LayerVariable;
-  private ffnBias1!: tf.LayerVariable;
-  private ffnKernel2!: tf.LayerVariable;
-  private ffnBias2!: tf.LayerVariable;
-  private norm2Gamma!: tf.LayerVariable;
-  private norm2Beta!: tf.LayerVariable;
+  private vars!: EncoderVariables;
   private dropoutCalls = 0;
 
   constructor(args: TransformerEncoderLayerArgs) {
@@ -69,19 +137,9 @@ export class TransformerEncoderLayer extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const d = featureSize(singleShape(inputShape, this.name), this.name);
-    const glorot = (label: string) => tf.initializers.glorotUniform({ seed: deriveSeed(this.seed, label) });
-    this.attention = addAttentionWeights(
-      (name, shape, init) => this.addWeight(`attention_${name}`, shape, 'float32', init),
-      d, this.heads, this.keyDim, deriveSeed(this.seed, 'attention'),
+    this.vars = addEncoderWeights(
+      (name, shape, init) => this.addWeight(name, shape, 'float32', init), d, this.heads, this.keyDim, this.ffnUnits, this.seed,
     );
-    this.norm1Gamma = this.addWeight('norm1_gamma', [d], 'float32', tf.initializers.ones());
-    this.norm1Beta = this.addWeight('norm1_beta', [d], 'float32', tf.initializers.zeros());
-    this.ffnKernel1 = this.addWeight('ffn1_kernel', [d, this.ffnUnits], 'float32', glorot('ffn1'));
-    this.ffnBias1 = this.addWeight('ffn1_bias', [this.ffnUnits], 'float32', tf.initializers.zeros());
-    this.ffnKernel2 = this.addWeight('ffn2_kernel', [this.ffnUnits, d], 'float32', glorot('ffn2'));
-    this.ffnBias2 = this.addWeight('ffn2_bias', [d], 'float32', tf.initializers.zeros());
-    this.norm2Gamma = this.addWeight('norm2_gamma', [d], 'float32', tf.initializers.ones());
-    this.norm2Beta = this.addWeight('norm2_beta', [d], 'float32', tf.initializers.zeros());
     this.built = true;
   }
 
@@ -89,46 +147,14 @@ export class TransformerEncoderLayer extends tf.layers.Layer {
     return singleShape(inputShape, this.name);
   }
 
-  private mix(skip: tf.Tensor, sublayer: tf.Tensor): tf.Tensor {
-    const w = this.residualWeight;
-    return w === null ? tf.add(skip, sublayer) : tf.add(tf.mul(skip, w), tf.mul(sublayer, 1 - w));
-  }
-
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name) as tf.Tensor3D;
-      const [batch, time, d] = x.shape;
       const dropout = kwargs['training'] === true && this.dropout > 0
         ? { rate: this.dropout, seed: deriveSeed(this.seed, 'dropout', this.dropoutCalls++) }
         : undefined;
-      const kernels = layerKernels();
-      if (kernels && !dropout && this.activation === 'relu') {
-        // The whole layer as one native op: one tape node, no tf ops between the kernels.
-        return transformerEncoderNative(kernels, x, {
-          ...readAttentionWeights(this.attention),
-          norm1Gamma: this.norm1Gamma.read(), norm1Beta: this.norm1Beta.read(),
-          ffnKernel1: this.ffnKernel1.read(), ffnBias1: this.ffnBias1.read(),
-          ffnKernel2: this.ffnKernel2.read(), ffnBias2: this.ffnBias2.read(),
-          norm2Gamma: this.norm2Gamma.read(), norm2Beta: this.norm2Beta.read(),
-        }, { heads: this.heads, keyDim: this.keyDim, residualWeight: this.residualWeight, epsilon: this.epsilon });
-      }
-      const attended = selfAttention(x, readAttentionWeights(this.attention), this.heads, this.keyDim, dropout);
-      if (kernels) {
-        // gelu or dropout: per-sublayer native ops, the residual sums inside the native LayerNorm.
-        const norm = (skip: tf.Tensor, sub: tf.Tensor, gamma: tf.LayerVariable, beta: tf.LayerVariable) =>
-          layerNormalize(kernels, skip, sub, this.residualWeight, gamma.read(), beta.read(), this.epsilon);
-        const h = norm(x, attended, this.norm1Gamma, this.norm1Beta);
-        const pre = linear(kernels, h, this.ffnKernel1.read() as tf.Tensor2D, this.ffnBias1.read() as tf.Tensor1D, false);
-        const hidden = activate(pre, this.activation);
-        const ffn = linear(kernels, hidden, this.ffnKernel2.read() as tf.Tensor2D, this.ffnBias2.read() as tf.Tensor1D, false);
-        return norm(h, ffn, this.norm2Gamma, this.norm2Beta);
-      }
-      const h = normalizeLastAxis(this.mix(x, attended), this.norm1Gamma.read(), this.norm1Beta.read(), this.epsilon);
-      const rows = tf.reshape(h, [batch * time, d]);
-      const hidden = activate(tf.add(matMul(rows, this.ffnKernel1.read()), this.ffnBias1.read()), this.activation);
-      const ffn = tf.add(matMul(hidden, this.ffnKernel2.read()), this.ffnBias2.read());
-      const out = this.mix(h, tf.reshape(ffn, [batch, time, d]));
-      return normalizeLastAxis(out, this.norm2Gamma.read(), this.norm2Beta.read(), this.epsilon);
+      const { heads, keyDim, activation, residualWeight, epsilon } = this;
+      return encodeSequence(x, readEncoderWeights(this.vars), { heads, keyDim, activation, residualWeight, epsilon }, dropout);
     });
   }
 

@@ -3,6 +3,8 @@ export type { AddonStatus, NativeAddon } from './addon.ts';
 export { layerKernels, shareClonesOnWasm } from './path.ts';
 export { attentionCore, convAlongTime, hostView, kernelOutputs, layerNormalize, linear, scratchTensor } from './layer-ops.ts';
 export { transformerEncoderNative } from './transformer-encoder-op.ts';
+export { convBlockNative } from './conv-block-op.ts';
+export type { ConvBlockDims, ConvBlockWeights } from './conv-block-op.ts';
 export type { EncoderDims, EncoderWeights } from './transformer-encoder-op.ts';
 export type * from './kernel-api.ts';
 export { adamUpdateInPlace } from './adam.ts';

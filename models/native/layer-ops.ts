@@ -98,6 +98,17 @@ export function keepForGradient(tensors: tf.Tensor[]): { toSave: tf.Tensor[]; re
   };
 }
 
+/** Consecutive views of one array, by name and size. */
+export function carve<N extends string>(all: Float32Array, sizes: Record<N, number>): Record<N, Float32Array> {
+  const views = {} as Record<N, Float32Array>;
+  let at = 0;
+  for (const name of Object.keys(sizes) as N[]) {
+    views[name] = all.subarray(at, at + sizes[name]);
+    at += sizes[name];
+  }
+  return views;
+}
+
 /** The convolution kernel's dimensions (kernel-api.ts ConvForwardArgs) without the arrays. */
 type ConvDims = Omit<ConvForwardArgs, 'x' | 'kernel' | 'bias' | 'out'>;
 

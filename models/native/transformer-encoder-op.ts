@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKernels } from './kernel-api.ts';
-import { hostView, keepForGradient, scratchTensor } from './layer-ops.ts';
+import { carve, hostView, keepForGradient, scratchTensor } from './layer-ops.ts';
 
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 type Save = (tensors: tf.Tensor[]) => void;
@@ -28,7 +28,7 @@ export interface EncoderWeights {
   norm2Gamma: tf.Tensor; norm2Beta: tf.Tensor;
 }
 
-const WEIGHT_ORDER = [
+export const ENCODER_WEIGHT_ORDER = [
   'queryKernel', 'queryBias', 'keyKernel', 'keyBias', 'valueKernel', 'valueBias', 'outputKernel', 'outputBias',
   'norm1Gamma', 'norm1Beta', 'ffnKernel1', 'ffnBias1', 'ffnKernel2', 'ffnBias2', 'norm2Gamma', 'norm2Beta',
 ] as const;
@@ -43,17 +43,6 @@ export interface EncoderDims {
 
 const ONE_TAP = Int32Array.of(0);
 
-/** Consecutive views of one array, by name and size. */
-function carve<N extends string>(all: Float32Array, sizes: Record<N, number>): Record<N, Float32Array> {
-  const views = {} as Record<N, Float32Array>;
-  let at = 0;
-  for (const name of Object.keys(sizes) as N[]) {
-    views[name] = all.subarray(at, at + sizes[name]);
-    at += sizes[name];
-  }
-  return views;
-}
-
 /** [D, HK] x 3 -> [D, 3 HK], row by row (Q | K | V side by side), as the attention kernel reads qkv. */
 function concatColumns(parts: Float32Array[], rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols * parts.length);
@@ -63,15 +52,30 @@ function concatColumns(parts: Float32Array[], rows: number, cols: number): Float
   return out;
 }
 
-/** One encoder layer of x [batch, time, D] through the native kernels, forward and backward. */
-export function transformerEncoderNative(k: LayerKernels, x: tf.Tensor3D, w: EncoderWeights, dims: EncoderDims): tf.Tensor3D {
-  const [batch, time, d] = x.shape;
+/** The encoder's weights as host arrays, in ENCODER_WEIGHT_ORDER. */
+export type EncoderArrays = Record<keyof EncoderWeights, Float32Array>;
+
+/**
+ * One encoder layer's kernel calls over host arrays, for the tensor ops that run it (this file's,
+ * and the conv block's, which runs an encoder inside its own op): the forward pass keeps every
+ * intermediate the backward pass needs in one `work` array of workSize floats; the backward pass
+ * uses `back` (backSize floats) as scratch.
+ */
+export interface EncoderPass {
+  workSize: number;
+  backSize: number;
+  /** y = the layer of x; returns what the backward pass needs besides `work`. */
+  forward(x: Float32Array, w: EncoderArrays, work: Float32Array, y: Float32Array): EncoderState;
+  /** dx (overwritten) and the weights' gradients (grads, in ENCODER_WEIGHT_ORDER) from dy. */
+  backward(x: Float32Array, w: EncoderArrays, work: Float32Array, state: EncoderState, dy: Float32Array,
+    back: Float32Array, dx: Float32Array, grads: EncoderArrays): void;
+}
+export interface EncoderState { stats1: Float32Array; stats2: Float32Array; qkvKernel: Float32Array }
+
+/** The encoder pass of x [batch, time, d] with FFN width ffn. */
+export function encoderPass(k: LayerKernels, batch: number, time: number, d: number, ffn: number, dims: EncoderDims): EncoderPass {
   const { heads, keyDim, residualWeight: skipWeight, epsilon } = dims;
-  const [kernelIn, ffn] = w.ffnKernel1.shape as [number, number];
   const hk = heads * keyDim, rows = batch * time;
-  if (kernelIn !== d || w.queryKernel.shape[1] !== hk) {
-    throw new Error(`transformerEncoderNative: weights [${w.ffnKernel1.shape}], [${w.queryKernel.shape}] do not fit width ${d} and ${heads} heads x ${keyDim}`);
-  }
   const dense = (channels: number, filters: number, relu: boolean) =>
     ({ batch: 1, time: rows, channels, filters, taps: 1, offsets: ONE_TAP, relu });
   const attention = { batch, time, heads, keyDim };
@@ -79,56 +83,81 @@ export function transformerEncoderNative(k: LayerKernels, x: tf.Tensor3D, w: Enc
   const forwardSizes = {
     qkv: rows * 3 * hk, probs: batch * heads * time * time, context: rows * hk, att: rows * d, h: rows * d, pre: rows * ffn, f: rows * d,
   };
-  const workSize = Object.values(forwardSizes).reduce((a, b) => a + b, 0);
+  const backSizes = { dF: rows * d, dPre: rows * ffn, dHFfn: rows * d, dHSkip: rows * d, dAtt: rows * d, dContext: rows * hk, dQkv: rows * 3 * hk };
+  const total = (sizes: Record<string, number>) => Object.values(sizes).reduce((a, b) => a + b, 0);
+  return {
+    workSize: total(forwardSizes),
+    backSize: total(backSizes),
+    forward(x, w, work, y) {
+      const v = carve(work, forwardSizes);
+      const qkvKernel = concatColumns([w.queryKernel, w.keyKernel, w.valueKernel], d, hk);
+      const qkvBias = concatColumns([w.queryBias, w.keyBias, w.valueBias], 1, hk);
+      k.convForward({ ...dense(d, 3 * hk, false), x, kernel: qkvKernel, bias: qkvBias, out: { y: v.qkv } });
+      k.attentionForward({ ...attention, qkv: v.qkv, out: { context: v.context, probs: v.probs } });
+      k.convForward({ ...dense(hk, d, false), x: v.context, kernel: w.outputKernel, bias: w.outputBias, out: { y: v.att } });
+      const stats1 = k.layerNormForward({ ...norm, x, residual: v.att, gamma: w.norm1Gamma, beta: w.norm1Beta, out: { y: v.h } }).stats;
+      k.convForward({ ...dense(d, ffn, true), x: v.h, kernel: w.ffnKernel1, bias: w.ffnBias1, out: { y: v.pre } });
+      k.convForward({ ...dense(ffn, d, false), x: v.pre, kernel: w.ffnKernel2, bias: w.ffnBias2, out: { y: v.f } });
+      const stats2 = k.layerNormForward({ ...norm, x: v.h, residual: v.f, gamma: w.norm2Gamma, beta: w.norm2Beta, out: { y } }).stats;
+      return { stats1, stats2, qkvKernel };
+    },
+    backward(x, w, work, state, dy, back, dx, g) {
+      const fv = carve(work, forwardSizes), b = carve(back, backSizes);
+      // h and x each feed two sublayers: their two gradients are summed inside the kernels (LN1's
+      // dyAdd, the Q|K|V product's accumulateDx into LN1's dx), not by a pass over them in JS.
+      k.layerNormBackward({ ...norm, x: fv.h, residual: fv.f, gamma: w.norm2Gamma, stats: state.stats2, dy, out: { dx: b.dHSkip, dResidual: b.dF, dGamma: g.norm2Gamma, dBeta: g.norm2Beta } });
+      k.convBackward({ ...dense(ffn, d, false), x: fv.pre, kernel: w.ffnKernel2, y: null, dy: b.dF, out: { dx: b.dPre, dKernel: g.ffnKernel2, dBias: g.ffnBias2 } });
+      k.convBackward({ ...dense(d, ffn, true), x: fv.h, kernel: w.ffnKernel1, y: fv.pre, dy: b.dPre, out: { dx: b.dHFfn, dKernel: g.ffnKernel1, dBias: g.ffnBias1 } });
+      k.layerNormBackward({ ...norm, x, residual: fv.att, gamma: w.norm1Gamma, stats: state.stats1, dy: b.dHFfn, dyAdd: b.dHSkip, out: { dx, dResidual: b.dAtt, dGamma: g.norm1Gamma, dBeta: g.norm1Beta } });
+      k.convBackward({ ...dense(hk, d, false), x: fv.context, kernel: w.outputKernel, y: null, dy: b.dAtt, out: { dx: b.dContext, dKernel: g.outputKernel, dBias: g.outputBias } });
+      k.attentionBackward({ ...attention, qkv: fv.qkv, probs: fv.probs, dContext: b.dContext, out: { dQkv: b.dQkv } });
+      const qkvGrad = k.convBackward({ ...dense(d, 3 * hk, false), x, kernel: state.qkvKernel, y: null, dy: b.dQkv, accumulateDx: true, out: { dx } });
+      for (let r = 0; r < d; r++) {
+        [g.queryKernel, g.keyKernel, g.valueKernel].forEach((part, i) => part.set(qkvGrad.dKernel.subarray((3 * r + i) * hk, (3 * r + i + 1) * hk), r * hk));
+      }
+      [g.queryBias, g.keyBias, g.valueBias].forEach((part, i) => part.set(qkvGrad.dBias.subarray(i * hk, (i + 1) * hk)));
+    },
+  };
+}
+
+/** Arrays in ENCODER_WEIGHT_ORDER by weight name. */
+export function byWeightName(arrays: readonly Float32Array[]): EncoderArrays {
+  return Object.fromEntries(ENCODER_WEIGHT_ORDER.map((name, i) => [name, arrays[i]])) as EncoderArrays;
+}
+
+/** Checks the weights fit width d; returns the FFN width. */
+export function encoderFfnUnits(w: EncoderWeights, d: number, dims: EncoderDims, caller: string): number {
+  const [kernelIn, ffn] = w.ffnKernel1.shape as [number, number];
+  if (kernelIn !== d || w.queryKernel.shape[1] !== dims.heads * dims.keyDim) {
+    throw new Error(`${caller}: weights [${w.ffnKernel1.shape}], [${w.queryKernel.shape}] do not fit width ${d} and ${dims.heads} heads x ${dims.keyDim}`);
+  }
+  return ffn;
+}
+
+/** One encoder layer of x [batch, time, D] through the native kernels, forward and backward. */
+export function transformerEncoderNative(k: LayerKernels, x: tf.Tensor3D, w: EncoderWeights, dims: EncoderDims): tf.Tensor3D {
+  const [batch, time, d] = x.shape;
+  const pass = encoderPass(k, batch, time, d, encoderFfnUnits(w, d, dims, 'transformerEncoderNative'), dims);
   const run = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as Save;
     const [xIn, ...weightsIn] = args as tf.Tensor[];
-    const wt = Object.fromEntries(WEIGHT_ORDER.map((name, i) => [name, weightsIn[i]])) as unknown as EncoderWeights;
-    const work = scratchTensor([workSize]);
+    const work = scratchTensor([pass.workSize]);
     const y = scratchTensor([batch, time, d]);
     // Views only after the allocations above (they may grow the wasm heap).
-    const v = carve(hostView(work), forwardSizes);
-    const xv = hostView(xIn);
-    const qkvKernel = concatColumns([hostView(wt.queryKernel), hostView(wt.keyKernel), hostView(wt.valueKernel)], d, hk);
-    const qkvBias = concatColumns([hostView(wt.queryBias), hostView(wt.keyBias), hostView(wt.valueBias)], 1, hk);
-    k.convForward({ ...dense(d, 3 * hk, false), x: xv, kernel: qkvKernel, bias: qkvBias, out: { y: v.qkv } });
-    k.attentionForward({ ...attention, qkv: v.qkv, out: { context: v.context, probs: v.probs } });
-    k.convForward({ ...dense(hk, d, false), x: v.context, kernel: hostView(wt.outputKernel), bias: hostView(wt.outputBias), out: { y: v.att } });
-    const stats1 = k.layerNormForward({
-      ...norm, x: xv, residual: v.att, gamma: hostView(wt.norm1Gamma), beta: hostView(wt.norm1Beta), out: { y: v.h },
-    }).stats;
-    k.convForward({ ...dense(d, ffn, true), x: v.h, kernel: hostView(wt.ffnKernel1), bias: hostView(wt.ffnBias1), out: { y: v.pre } });
-    k.convForward({ ...dense(ffn, d, false), x: v.pre, kernel: hostView(wt.ffnKernel2), bias: hostView(wt.ffnBias2), out: { y: v.f } });
-    const stats2 = k.layerNormForward({
-      ...norm, x: v.h, residual: v.f, gamma: hostView(wt.norm2Gamma), beta: hostView(wt.norm2Beta), out: { y: hostView(y) },
-    }).stats;
-    const kept = keepForGradient([xIn, work, wt.outputKernel, wt.norm1Gamma, wt.ffnKernel1, wt.ffnKernel2, wt.norm2Gamma]);
+    const state = pass.forward(hostView(xIn), byWeightName(weightsIn.map(hostView)), hostView(work), hostView(y));
+    const kept = keepForGradient([xIn, work, ...weightsIn]);
     save(kept.toSave);
 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const grads = [x.shape, ...WEIGHT_ORDER.map((name) => w[name].shape)].map((shape) => scratchTensor(shape));
-      const backSizes = { dF: rows * d, dPre: rows * ffn, dHFfn: rows * d, dHSkip: rows * d, dAtt: rows * d, dContext: rows * hk, dQkv: rows * 3 * hk };
-      const back = scratchTensor([Object.values(backSizes).reduce((a, b) => a + b, 0)]);
-      const [xs, works, wo, g1, w1, w2, g2] = kept.restore(saved).map(hostView);
-      const fv = carve(works, forwardSizes), b = carve(hostView(back), backSizes);
-      const [dx, dWq, dbq, dWk, dbk, dWv, dbv, dWo, dbo, dg1, dbeta1, dW1, dc1, dW2, dc2, dg2, dbeta2] = grads.map(hostView);
-      // h and x each feed two sublayers: their two gradients are summed inside the kernels (LN1's
-      // dyAdd, the Q|K|V product's accumulateDx into LN1's dx), not by a pass over them in JS.
-      k.layerNormBackward({ ...norm, x: fv.h, residual: fv.f, gamma: g2, stats: stats2, dy: hostView(dy), out: { dx: b.dHSkip, dResidual: b.dF, dGamma: dg2, dBeta: dbeta2 } });
-      k.convBackward({ ...dense(ffn, d, false), x: fv.pre, kernel: w2, y: null, dy: b.dF, out: { dx: b.dPre, dKernel: dW2, dBias: dc2 } });
-      k.convBackward({ ...dense(d, ffn, true), x: fv.h, kernel: w1, y: fv.pre, dy: b.dPre, out: { dx: b.dHFfn, dKernel: dW1, dBias: dc1 } });
-      k.layerNormBackward({ ...norm, x: xs, residual: fv.att, gamma: g1, stats: stats1, dy: b.dHFfn, dyAdd: b.dHSkip, out: { dx, dResidual: b.dAtt, dGamma: dg1, dBeta: dbeta1 } });
-      k.convBackward({ ...dense(hk, d, false), x: fv.context, kernel: wo, y: null, dy: b.dAtt, out: { dx: b.dContext, dKernel: dWo, dBias: dbo } });
-      k.attentionBackward({ ...attention, qkv: fv.qkv, probs: fv.probs, dContext: b.dContext, out: { dQkv: b.dQkv } });
-      const qkvGrad = k.convBackward({ ...dense(d, 3 * hk, false), x: xs, kernel: qkvKernel, y: null, dy: b.dQkv, accumulateDx: true, out: { dx } });
-      for (let r = 0; r < d; r++) {
-        [dWq, dWk, dWv].forEach((part, i) => part.set(qkvGrad.dKernel.subarray((3 * r + i) * hk, (3 * r + i + 1) * hk), r * hk));
-      }
-      [dbq, dbk, dbv].forEach((part, i) => part.set(qkvGrad.dBias.subarray(i * hk, (i + 1) * hk)));
+      const grads = [x.shape, ...ENCODER_WEIGHT_ORDER.map((name) => w[name].shape)].map((shape) => scratchTensor(shape));
+      const back = scratchTensor([pass.backSize]);
+      const [xs, works, ...weights] = kept.restore(saved);
+      const [dx, ...weightGrads] = grads.map(hostView);
+      pass.backward(hostView(xs), byWeightName(weights.map(hostView)), hostView(works), state, hostView(dy), hostView(back), dx, byWeightName(weightGrads));
       back.dispose();
       return grads;
     };
     return { value: y, gradFunc };
   }) as unknown as CustomGradFn);
-  return run(x, ...WEIGHT_ORDER.map((name) => w[name])) as tf.Tensor3D;
+  return run(x, ...ENCODER_WEIGHT_ORDER.map((name) => w[name])) as tf.Tensor3D;
 }

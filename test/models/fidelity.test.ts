@@ -94,11 +94,16 @@ const IMPORTS: Record<string, (config: Record<string, unknown>) => TorchLayerImp
     ]),
     { layer: 'lstm_norm', from: [{ layerNorm: 'lstm_norm' }] },
     ...range((c.convKernels as number[]).length).flatMap((i) => [
-      { layer: `conv_block_${i}_conv`, from: [{ conv1d: `convs.${i}` }] },
-      { layer: `conv_block_${i}_norm1`, from: [{ layerNorm: `norms1.${i}` }] },
-      { layer: `conv_block_${i}_transformer`, from: torchEncoderLayer(`transformers.${i}`) },
-      { layer: `conv_block_${i}_deconv`, from: [{ convTranspose1d: `deconvs.${i}` }] },
-      { layer: `conv_block_${i}_norm2`, from: [{ layerNorm: `norms2.${i}` }] },
+      {
+        layer: `conv_block_${i}`,
+        from: [
+          { conv1d: `convs.${i}` },
+          { layerNorm: `norms1.${i}` },
+          ...torchEncoderLayer(`transformers.${i}`),
+          { convTranspose1d: `deconvs.${i}` },
+          { layerNorm: `norms2.${i}` },
+        ],
+      },
     ]),
     { layer: 'output', from: [{ linear: 'output' }] },
   ],

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   Conv1DIm2col,
   Conv1DTranspose,
+  ConvTransformerBlock,
   Dense,
   LayerNorm,
   MultiHeadAttention,
@@ -84,7 +85,7 @@ before(async () => {
 
 describe('custom layer battery (cpu)', () => {
   it('covers every layer class models/ registers for serialisation', () => {
-    const ours = [Conv1DIm2col, Conv1DTranspose, Dense, LayerNorm, MultiHeadAttention, TransformerEncoderLayer, FusedRecurrent].map((c) => c.className);
+    const ours = [Conv1DIm2col, Conv1DTranspose, ConvTransformerBlock, Dense, LayerNorm, MultiHeadAttention, TransformerEncoderLayer, FusedRecurrent].map((c) => c.className);
     const serialisable = Object.keys(tf.serialization.SerializationMap.getMap().classNameMap).filter((name) => ours.includes(name));
     assert.deepEqual(serialisable.sort(), layerRegistry.names().sort());
   });

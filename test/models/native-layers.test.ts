@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../core/seed.ts';
 import {
-  conv1dIm2col, conv1dTranspose, dense, layerNorm, multiHeadAttention, transformerEncoderLayer,
+  conv1dIm2col, conv1dTranspose, convTransformerBlock, dense, layerNorm, multiHeadAttention, transformerEncoderLayer,
 } from '../../models/layers/index.ts';
 import { selectBackend } from '../../models/backend.ts';
 import { addonStatus, loadAddon, nativeKernelPath } from '../../models/native/index.ts';
@@ -54,6 +54,24 @@ const CASES: Case[] = [
     make: () => transformerEncoderLayer({ heads: 3, keyDim: 4, ffnUnits: 10, residualWeight: 0.4, seed: 14 }),
     shape: [2, 12, 8],
     shift: { ffn1_bias: 4 },
+  },
+  {
+    // The conv block's one native op against the separate layers' tf ops: 'valid' conv, LayerNorm,
+    // encoder on the shorter sequence, 'valid' transposed conv back, LayerNorm, skip.
+    name: 'ConvTransformerBlock k3',
+    make: () => convTransformerBlock({ kernelSize: 3, heads: 2, keyDim: 4, ffnUnits: 12, seeds: { conv: 21, encoder: 22, deconv: 23 } }),
+    shape: [2, 11, 8],
+  },
+  {
+    name: 'ConvTransformerBlock k4 (uneven padding), 3 heads x 3',
+    make: () => convTransformerBlock({ kernelSize: 4, heads: 3, keyDim: 3, ffnUnits: 7, seeds: { conv: 24, encoder: 25, deconv: 26 } }),
+    shape: [3, 9, 9],
+  },
+  {
+    name: 'ConvTransformerBlock k2, every relu unit active',
+    make: () => convTransformerBlock({ kernelSize: 2, heads: 1, keyDim: 6, ffnUnits: 5, seeds: { conv: 27, encoder: 28, deconv: 29 } }),
+    shape: [2, 7, 6],
+    shift: { conv_bias: 4, deconv_bias: 4, encoder_ffn1_bias: 4 },
   },
 ];
 
@@ -151,7 +169,7 @@ describe('on the wasm backend too (host copies in and out of the wasm heap)', { 
 describe('native layer gradients match finite differences', { skip }, () => {
   // float32 central differences: step 1e-2 keeps rounding near 1e-5 of the loss; a few entries a
   // tensor. Smooth activations only: a relu kink inside the step would make the quotient wrong.
-  for (const c of [CASES[1], CASES[2], CASES[7], CASES[8], CASES[9], CASES[10], CASES[13], CASES[14]]) {
+  for (const c of [CASES[1], CASES[2], CASES[7], CASES[8], CASES[9], CASES[10], CASES[13], CASES[14], CASES[17]]) {
     test(c.name, async () => {
       await tf.setBackend('cpu');
       const layer = buildLayer(c);
