@@ -101,8 +101,8 @@ export function convBlockNative(k: LayerKernels, x: tf.Tensor3D, w: ConvBlockWei
     pad(v.e, v.p);
     const deconvTaps = transposeTaps(dk, taps, d, d, new Float32Array(taps * d * d));
     k.convForward({ ...deconv, x: v.p, kernel: deconvTaps, bias: db, out: { y: v.c } });
-    const stats2 = k.layerNormForward({ ...norm(batch * time), x: v.c, gamma: g2, beta: b2, out: { y: yv } }).stats;
-    for (let i = 0; i < full; i++) yv[i] += xv[i];
+    // The skip is added inside the kernel: a JS loop over the block's floats cost about as much as the LayerNorm.
+    const stats2 = k.layerNormForward({ ...norm(batch * time), x: v.c, gamma: g2, beta: b2, addend: xv, out: { y: yv } }).stats;
     const kept = keepForGradient([xIn, work, ...weightsIn]);
     save(kept.toSave);
 

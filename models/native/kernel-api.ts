@@ -48,10 +48,12 @@ export interface LayerNormForwardArgs extends KernelOut<{ y: Float32Array }> {
   rows: number; width: number; epsilon: number;
   x: Float32Array; residual: Float32Array | null; skipWeight: number | null;
   gamma: Float32Array; beta: Float32Array;
+  /** Added to the result after the affine step (a skip around the normalisation: x + LN(c)); not y's memory. */
+  addend?: Float32Array | null;
 }
 export interface LayerNormForwardResult { y: Float32Array; stats: Float32Array }
 /** beta does not enter the backward pass. */
-export interface LayerNormBackwardArgs extends Omit<LayerNormForwardArgs, 'out' | 'beta'>, KernelOut<LayerNormBackwardResult> {
+export interface LayerNormBackwardArgs extends Omit<LayerNormForwardArgs, 'out' | 'beta' | 'addend'>, KernelOut<LayerNormBackwardResult> {
   stats: Float32Array; dy: Float32Array;
   /** A second part of dy, summed with it on read (the output feeds two sublayers). */
   dyAdd?: Float32Array;

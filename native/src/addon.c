@@ -490,9 +490,10 @@ static napi_value layer_norm_forward_js(napi_env env, napi_callback_info info) {
   size_t n;
   double epsilon;
   float skip_weight, *y, *stats;
-  const float *x, *r, *gamma, *beta;
+  const float *x, *r, *gamma, *beta, *addend;
   if (!obj || !read_layer_norm(env, fn, obj, &rows, &width, &n, &x, &r, &skip_weight, &gamma) ||
       !get_f32(env, fn, obj, "beta", (size_t)width, "[width]", 0, &beta) ||
+      !get_f32(env, fn, obj, "addend", n, "[rows, width]", 1, &addend) ||
       !get_number(env, fn, obj, "epsilon", 0, &epsilon))
     return NULL;
   if (!(epsilon > 0)) {
@@ -502,7 +503,7 @@ static napi_value layer_norm_forward_js(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &result) != napi_ok || !out_f32(env, fn, obj, result, "y", n, "[rows, width]", &y) ||
       !new_f32(env, result, "stats", 2 * (size_t)rows, &stats))
     return NULL;
-  if (K->layer_norm_forward(rows, width, (float)epsilon, x, r, skip_weight, gamma, beta, y, stats)) return out_of_memory(env, fn);
+  if (K->layer_norm_forward(rows, width, (float)epsilon, x, r, skip_weight, gamma, beta, addend, y, stats)) return out_of_memory(env, fn);
   return result;
 }
 

@@ -61,11 +61,13 @@ typedef struct {
   int (*attention_backward)(const AttentionDims *d, const float *qkv, const float *probs,
                             const float *dcontext, float *dqkv);
   /*
-   * y = LN(u) * gamma + beta over rows of width `width`, u = x, or x + r (skip_weight < 0),
-   * or w x + (1 - w) r (skip_weight = w in (0, 1)) when r is given; stats: mean, 1/std per row.
+   * y = LN(u) * gamma + beta (+ addend when given) over rows of width `width`, u = x, or x + r
+   * (skip_weight < 0), or w x + (1 - w) r (skip_weight = w in (0, 1)) when r is given; stats:
+   * mean, 1/std per row.
    */
   int (*layer_norm_forward)(int rows, int width, float epsilon, const float *x, const float *r,
-                            float skip_weight, const float *gamma, const float *beta, float *y, float *stats);
+                            float skip_weight, const float *gamma, const float *beta, const float *addend,
+                            float *y, float *stats);
   /* dy2: NULL, or a second part of dy (the gradient is dy + dy2). */
   int (*layer_norm_backward)(int rows, int width, const float *x, const float *r, float skip_weight,
                              const float *gamma, const float *stats, const float *dy, const float *dy2,

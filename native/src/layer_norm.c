@@ -2,6 +2,8 @@
  * Layer normalisation over the last axis with an optional fused residual sum in front
  * (u = x + r, or w x + (1 - w) r): the statistics as tf's ops compute them (mean, then the mean of
  * squared deviations, then 1/sqrt(var + eps)), one row at a time.
+ * An addend, when given, is added to the result (a skip around the normalisation: x + LN(c)), after
+ * the affine step, as a separate rounding.
  * Backward: with xhat = (u - mean) rstd and g = dy * gamma,
  * du = rstd (g - mean(g) - xhat mean(g xhat)), dgamma = sum dy xhat, dbeta = sum dy. dy may come
  * in two parts summed on read (dy + dy2: the gradients of a tensor that feeds two sublayers), which
@@ -50,7 +52,8 @@ static inline __m256 ln_input8(const float *x, const float *r, float w, size_t i
 #define LN_INLINE static inline __attribute__((always_inline))
 
 LN_INLINE int ln_forward_rows(int rows, int width, float epsilon, const float *x, const float *r,
-                              float skip_weight, const float *gamma, const float *beta, float *y, float *stats) {
+                              float skip_weight, const float *gamma, const float *beta, const float *addend,
+                              float *y, float *stats) {
 #ifdef VM_AVX2
   int vec = width / 8 * 8;
 #endif
@@ -88,10 +91,15 @@ LN_INLINE int ln_forward_rows(int rows, int width, float epsilon, const float *x
     __m256 vrstd = _mm256_set1_ps(rstd);
     for (; j < vec; j += 8) {
       __m256 n = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(u + j), vmean), vrstd);
-      _mm256_storeu_ps(u + j, _mm256_add_ps(_mm256_mul_ps(n, _mm256_loadu_ps(gamma + j)), _mm256_loadu_ps(beta + j)));
+      __m256 out = _mm256_add_ps(_mm256_mul_ps(n, _mm256_loadu_ps(gamma + j)), _mm256_loadu_ps(beta + j));
+      if (addend) out = _mm256_add_ps(out, _mm256_loadu_ps(addend + base + j));
+      _mm256_storeu_ps(u + j, out);
     }
 #endif
-    for (; j < width; j++) u[j] = (u[j] - mean) * rstd * gamma[j] + beta[j];
+    for (; j < width; j++) {
+      u[j] = (u[j] - mean) * rstd * gamma[j] + beta[j];
+      if (addend) u[j] += addend[base + j];
+    }
     stats[2 * (size_t)i] = mean;
     stats[2 * (size_t)i + 1] = rstd;
   }
@@ -163,13 +171,14 @@ LN_INLINE int ln_backward_rows(int rows, int width, const float *x, const float 
 }
 
 static int layer_norm_forward(int rows, int width, float epsilon, const float *x, const float *r,
-                              float skip_weight, const float *gamma, const float *beta, float *y, float *stats) {
+                              float skip_weight, const float *gamma, const float *beta, const float *addend,
+                              float *y, float *stats) {
   switch (width) {
-  case 8: return ln_forward_rows(rows, 8, epsilon, x, r, skip_weight, gamma, beta, y, stats);
-  case 16: return ln_forward_rows(rows, 16, epsilon, x, r, skip_weight, gamma, beta, y, stats);
-  case 32: return ln_forward_rows(rows, 32, epsilon, x, r, skip_weight, gamma, beta, y, stats);
-  case 64: return ln_forward_rows(rows, 64, epsilon, x, r, skip_weight, gamma, beta, y, stats);
-  default: return ln_forward_rows(rows, width, epsilon, x, r, skip_weight, gamma, beta, y, stats);
+  case 8: return ln_forward_rows(rows, 8, epsilon, x, r, skip_weight, gamma, beta, addend, y, stats);
+  case 16: return ln_forward_rows(rows, 16, epsilon, x, r, skip_weight, gamma, beta, addend, y, stats);
+  case 32: return ln_forward_rows(rows, 32, epsilon, x, r, skip_weight, gamma, beta, addend, y, stats);
+  case 64: return ln_forward_rows(rows, 64, epsilon, x, r, skip_weight, gamma, beta, addend, y, stats);
+  default: return ln_forward_rows(rows, width, epsilon, x, r, skip_weight, gamma, beta, addend, y, stats);
   }
 }
 

@@ -340,4 +340,19 @@ describe('native addon: instruction-set paths and input checks', { skip }, () =>
     assert.deepEqual(addon!.convForward(a).y, before);
     assert.equal(before[0], 1.5); // t = 0: the tap at -1 reads zeros, the other 3 channels * 0.5
   });
+
+  test('layerNormForward adds an addend after the affine step, each sum one float32 rounding', () => {
+    // Widths with a vector body and a scalar tail (19), and the 16 the small models use.
+    for (const width of [16, 19]) {
+      const rows = 5, rng = createRng(4, 'addend', width);
+      const arr = (n: number, scale: number) => Float32Array.from({ length: n }, () => (2 * rng() - 1) * scale);
+      const a = { rows, width, epsilon: 1e-5, x: arr(rows * width, 3), residual: null, skipWeight: null, gamma: arr(width, 2), beta: arr(width, 1) };
+      const addend = arr(rows * width, 50);
+      const plain = addon!.layerNormForward(a).y;
+      const skipped = addon!.layerNormForward({ ...a, addend }).y;
+      assert.deepEqual(skipped, plain.map((v, i) => Math.fround(v + addend[i])));
+      assert.throws(() => addon!.layerNormForward({ ...a, addend: new Float32Array(3) }),
+        new RegExp(`layerNormForward: 'addend' must be a Float32Array of ${rows * width} elements \\[rows, width\\] or null`));
+    }
+  });
 });
