@@ -260,56 +260,117 @@ static inline __m256 exp8_unfused(__m256 x) {
 }
 
 /*
- * p[i * n + j] = softmax(scale * s[i * ld + :n])[j] for rows i < n, the exps of a whole row block
- * in one loop: many independent exp chains in flight instead of one row's. A row's last n % 8
- * exps are one vector too (exp8_unfused, the scalar vm_exp's bits), its unused lanes masked
- * (ld >= n rounded up to 8: they read s's padding), and added to the row's sum in the scalar
- * order: the same probabilities as scalar exps, 6 of a row's 78 at T = 78.
+ * vm_exp8(x) for x <= 0 or NaN (x - max in a softmax row), bit for bit in fewer operations: the
+ * clamp at VM_EXP_MAX cannot bite (NaN already goes to VM_EXP_MIN), and the conversion to int rounds
+ * to nearest even as vroundps did (the default MXCSR mode, which the scalar vm_exp's nearbyintf
+ * also relies on), so the rounded float comes back exactly from the int.
  */
-static void softmax_rows(const float *s, int ld, int n, float scale, float *p) {
-  enum { BLOCK = 8 };
-  float max[BLOCK], sum[BLOCK];
-  __m256 vscale = _mm256_set1_ps(scale);
+static inline __m256 exp8_nonpositive(__m256 x) {
+  x = _mm256_max_ps(x, _mm256_set1_ps(VM_EXP_MIN));
+  __m256i ni = _mm256_cvtps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)));
+  __m256 n = _mm256_cvtepi32_ps(ni);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_HI), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_LO), r);
+  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+/* r[l] lane q <- r[q] lane l: one row's 8 lanes become lane q of 8 vectors, so 8 rows reduce at once. */
+AT_INLINE void transpose8(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/*
+ * p[r * n + j] = softmax(scale * s[r * ld + :n])[j] for rows r < rows <= 8, max-subtracted like
+ * tf.softmax; s is left scaled; ex is scratch of 8 * ld (ld >= n rounded up to 8: a row's tail
+ * vector reads and writes s's padding).
+ * Per row: a lane-wise max and sum over the 8-wide blocks, then the 8 lanes in order, then the
+ * last n % 8 elements in order. The rows' lane vectors are transposed so that these in-order
+ * reductions run for 8 rows at once, vector by vector: each row's operations and order as before.
+ * A row's last n % 8 exps are one vector too (exp8_unfused, the scalar vm_exp's bits). The exps
+ * wait in ex, so probs are written once.
+ */
+AT_INLINE void softmax_block(float *s, int ld, int n, int rows, float scale, float *p, float *ex) {
   int full = n / 8 * 8, tail = n - full;
+  __m256 vscale = _mm256_set1_ps(scale), lane[8], last[8];
   __m256i tail_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  for (int i0 = 0; i0 < n; i0 += BLOCK) {
-    int rows = n - i0 < BLOCK ? n - i0 : BLOCK;
-    for (int r = 0; r < rows; r++) {
-      const float *sr = s + (size_t)(i0 + r) * ld;
-      __m256 vmax = _mm256_set1_ps(-INFINITY);
-      for (int j = 0; j < full; j += 8) vmax = _mm256_max_ps(vmax, _mm256_mul_ps(_mm256_loadu_ps(sr + j), vscale));
-      float lanes[8], m = -INFINITY;
-      _mm256_storeu_ps(lanes, vmax);
-      for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
-      for (int j = full; j < n; j++) m = sr[j] * scale > m ? sr[j] * scale : m;
-      max[r] = m;
+  float max[8], inv[8];
+  for (int r = 0; r < 8; r++) lane[r] = last[r] = _mm256_setzero_ps();
+  for (int r = 0; r < rows; r++) {
+    float *sr = s + (size_t)r * ld;
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    for (int j = 0; j < full; j += 8) {
+      __m256 x = _mm256_mul_ps(_mm256_loadu_ps(sr + j), vscale);
+      _mm256_storeu_ps(sr + j, x);
+      vmax = _mm256_max_ps(vmax, x);
     }
-    for (int r = 0; r < rows; r++) {
-      const float *sr = s + (size_t)(i0 + r) * ld;
-      float *pr = p + (size_t)(i0 + r) * n;
-      __m256 vmax = _mm256_set1_ps(max[r]), vsum = _mm256_setzero_ps();
-      for (int j = 0; j < full; j += 8) {
-        __m256 e = vm_exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(sr + j), vscale), vmax));
-        _mm256_storeu_ps(pr + j, e);
-        vsum = _mm256_add_ps(vsum, e);
-      }
-      if (tail) {
-        /* sr[j] * scale - max, as the scalar code rounds it (a product, then a difference). */
-        __m256 x = _mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(sr + full), vscale), vmax);
-        _mm256_maskstore_ps(pr + full, tail_mask, exp8_unfused(x));
-      }
-      float lanes[8], total = 0.0f;
-      _mm256_storeu_ps(lanes, vsum);
-      for (int l = 0; l < 8; l++) total += lanes[l];
-      for (int j = full; j < n; j++) total += pr[j];
-      sum[r] = total;
+    lane[r] = vmax;
+    if (tail) {
+      last[r] = _mm256_mul_ps(_mm256_loadu_ps(sr + full), vscale);
+      _mm256_storeu_ps(sr + full, last[r]);
     }
-    for (int r = 0; r < rows; r++) {
-      float *pr = p + (size_t)(i0 + r) * n;
-      __m256 vinv = _mm256_set1_ps(1.0f / sum[r]);
-      for (int j = 0; j < full; j += 8) _mm256_storeu_ps(pr + j, _mm256_mul_ps(_mm256_loadu_ps(pr + j), vinv));
-      if (tail) _mm256_maskstore_ps(pr + full, tail_mask, _mm256_mul_ps(_mm256_maskload_ps(pr + full, tail_mask), vinv));
+  }
+  /* m = lanes[l] > m ? lanes[l] : m, as _mm256_max_ps(lanes[l], m) picks. */
+  transpose8(lane);
+  __m256 m = _mm256_set1_ps(-INFINITY);
+  for (int l = 0; l < 8; l++) m = _mm256_max_ps(lane[l], m);
+  if (tail) {
+    transpose8(last);
+    for (int j = 0; j < tail; j++) m = _mm256_max_ps(last[j], m);
+  }
+  _mm256_storeu_ps(max, m);
+  for (int r = 0; r < rows; r++) {
+    const float *sr = s + (size_t)r * ld;
+    float *er = ex + (size_t)r * ld;
+    __m256 vmax = _mm256_set1_ps(max[r]), vsum = _mm256_setzero_ps();
+    for (int j = 0; j < full; j += 8) {
+      __m256 e = exp8_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(sr + j), vmax));
+      _mm256_storeu_ps(er + j, e);
+      vsum = _mm256_add_ps(vsum, e);
     }
+    lane[r] = vsum;
+    if (tail) {
+      /* sr[j] * scale - max, as the scalar code rounds it (a product, then a difference). */
+      last[r] = exp8_unfused(_mm256_sub_ps(_mm256_loadu_ps(sr + full), vmax));
+      _mm256_storeu_ps(er + full, last[r]);
+    }
+  }
+  transpose8(lane);
+  __m256 sum = _mm256_setzero_ps();
+  for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lane[l]);
+  if (tail) {
+    transpose8(last);
+    for (int j = 0; j < tail; j++) sum = _mm256_add_ps(sum, last[j]);
+  }
+  _mm256_storeu_ps(inv, _mm256_div_ps(_mm256_set1_ps(1.0f), sum));
+  for (int r = 0; r < rows; r++) {
+    const float *er = ex + (size_t)r * ld;
+    float *pr = p + (size_t)r * n;
+    __m256 vinv = _mm256_set1_ps(inv[r]);
+    for (int j = 0; j < full; j += 8) _mm256_storeu_ps(pr + j, _mm256_mul_ps(_mm256_loadu_ps(er + j), vinv));
+    if (tail) _mm256_maskstore_ps(pr + full, tail_mask, _mm256_mul_ps(_mm256_loadu_ps(er + full), vinv));
   }
 }
 
@@ -334,9 +395,9 @@ AT_INLINE int attention_forward_small(const AttentionDims *d, int E, const float
   int T = d->time, H = d->heads, HK = H * E, ld = 3 * HK;
   int tp = (T + 7) / 8 * 8, ep = E <= 8 ? 8 : 16;
   float scale = 1.0f / sqrtf((float)E);
-  float *kt = aligned_floats((size_t)E * tp + (size_t)T * ep + (size_t)T * tp);
+  float *kt = aligned_floats((size_t)E * tp + (size_t)T * ep + (size_t)T * tp + 8 * (size_t)tp);
   if (!kt) return -1;
-  float *vp = kt + (size_t)E * tp, *s = vp + (size_t)T * ep;
+  float *vp = kt + (size_t)E * tp, *s = vp + (size_t)T * ep, *ex = s + (size_t)T * tp;
   for (int b = 0; b < d->batch; b++) {
     for (int h = 0; h < H; h++) {
       const float *q = qkv + (size_t)b * T * ld + (size_t)h * E, *k = q + HK, *v = q + 2 * HK;
@@ -344,8 +405,13 @@ AT_INLINE int attention_forward_small(const AttentionDims *d, int E, const float
       pack_transposed(k, ld, T, tp, E, kt);
       pack_rows(v, ld, T, E, ep, vp);
       scores(q, ld, kt, T, tp, E, s);
-      softmax_rows(s, tp, T, scale, p);
-      mix_rows(p, T, 1, T, T, vp, ep, context + (size_t)b * T * HK + (size_t)h * E, HK, E);
+      /* 24 rows (3 softmax blocks, 3 or 4 mix_rows blocks) mixed while their probs are in L1. */
+      for (int i0 = 0; i0 < T; i0 += 24) {
+        int rows = T - i0 < 24 ? T - i0 : 24;
+        for (int i = i0; i < i0 + rows; i += 8)
+          softmax_block(s + (size_t)i * tp, tp, T, i0 + rows - i < 8 ? i0 + rows - i : 8, scale, p + (size_t)i * T, ex);
+        mix_rows(p + (size_t)i0 * T, T, 1, rows, T, vp, ep, context + ((size_t)b * T + i0) * HK + (size_t)h * E, HK, E);
+      }
     }
   }
   free(kt);
