@@ -139,47 +139,41 @@ AT_INLINE void store_lanes(float *dst, __m256 v, int n) {
   memcpy(dst, lanes, (size_t)n * sizeof(float));
 }
 
-/* s[i * tp + j] = sum_e a[i * lda + e] bt[e * tp + j] for i < t, j < tp (tp a multiple of 8). */
+/*
+ * s[i * tp + j] = sum_e a[i * lda + e] bt[e * tp + j] for i < t, j < tp (tp a multiple of 8), in
+ * 6 x 16 tiles: 12 chains in flight, 8 loads for 12 multiply-adds.
+ */
 AT_INLINE void scores(const float *a, ptrdiff_t lda, const float *bt, int t, int tp, int e_dim, float *s) {
   int i = 0;
-  for (; i + 2 <= t; i += 2) {
-    const float *a0 = a + (size_t)i * lda, *a1 = a0 + lda;
-    float *s0 = s + (size_t)i * tp, *s1 = s0 + tp;
+  for (; i + 6 <= t; i += 6) {
+    const float *ai = a + (size_t)i * lda;
+    float *si = s + (size_t)i * tp;
     int j = 0;
-    for (; j + 32 <= tp; j += 32) {
-      __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c03 = c00;
-      __m256 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+    for (; j + 16 <= tp; j += 16) {
+      __m256 lo[6], hi[6];
+      for (int q = 0; q < 6; q++) lo[q] = hi[q] = _mm256_setzero_ps();
       for (int e = 0; e < e_dim; e++) {
         const float *b = bt + (size_t)e * tp + j;
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), b2 = _mm256_loadu_ps(b + 16), b3 = _mm256_loadu_ps(b + 24);
-        __m256 x0 = _mm256_broadcast_ss(a0 + e), x1 = _mm256_broadcast_ss(a1 + e);
-        c00 = _mm256_fmadd_ps(x0, b0, c00);
-        c01 = _mm256_fmadd_ps(x0, b1, c01);
-        c02 = _mm256_fmadd_ps(x0, b2, c02);
-        c03 = _mm256_fmadd_ps(x0, b3, c03);
-        c10 = _mm256_fmadd_ps(x1, b0, c10);
-        c11 = _mm256_fmadd_ps(x1, b1, c11);
-        c12 = _mm256_fmadd_ps(x1, b2, c12);
-        c13 = _mm256_fmadd_ps(x1, b3, c13);
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        for (int q = 0; q < 6; q++) {
+          __m256 x = _mm256_broadcast_ss(ai + q * lda + e);
+          lo[q] = _mm256_fmadd_ps(x, b0, lo[q]);
+          hi[q] = _mm256_fmadd_ps(x, b1, hi[q]);
+        }
       }
-      _mm256_storeu_ps(s0 + j, c00);
-      _mm256_storeu_ps(s0 + j + 8, c01);
-      _mm256_storeu_ps(s0 + j + 16, c02);
-      _mm256_storeu_ps(s0 + j + 24, c03);
-      _mm256_storeu_ps(s1 + j, c10);
-      _mm256_storeu_ps(s1 + j + 8, c11);
-      _mm256_storeu_ps(s1 + j + 16, c12);
-      _mm256_storeu_ps(s1 + j + 24, c13);
+      for (int q = 0; q < 6; q++) {
+        _mm256_storeu_ps(si + (size_t)q * tp + j, lo[q]);
+        _mm256_storeu_ps(si + (size_t)q * tp + j + 8, hi[q]);
+      }
     }
-    for (; j < tp; j += 8) {
-      __m256 c0 = _mm256_setzero_ps(), c1 = c0;
+    if (j < tp) {
+      __m256 c[6];
+      for (int q = 0; q < 6; q++) c[q] = _mm256_setzero_ps();
       for (int e = 0; e < e_dim; e++) {
-        __m256 b = _mm256_loadu_ps(bt + (size_t)e * tp + j);
-        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + e), b, c0);
-        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + e), b, c1);
+        __m256 b0 = _mm256_loadu_ps(bt + (size_t)e * tp + j);
+        for (int q = 0; q < 6; q++) c[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(ai + q * lda + e), b0, c[q]);
       }
-      _mm256_storeu_ps(s0 + j, c0);
-      _mm256_storeu_ps(s1 + j, c1);
+      for (int q = 0; q < 6; q++) _mm256_storeu_ps(si + (size_t)q * tp + j, c[q]);
     }
   }
   for (; i < t; i++) {
@@ -200,6 +194,17 @@ AT_INLINE void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, in
                      float *out, ptrdiff_t ldo, int e_dim) {
   int r = 0, tail = e_dim < 8 ? e_dim : 8;
   if (ep == 8) {
+    /* 12 accumulators: more chains in flight than the FMA latency needs, as the 6 x 16 tile. */
+    for (; r + 12 <= rows; r += 12) {
+      __m256 acc[12];
+      for (int q = 0; q < 12; q++) acc[q] = _mm256_setzero_ps();
+      for (int k = 0; k < inner; k++) {
+        __m256 bk = _mm256_loadu_ps(b + (size_t)k * 8);
+        const float *mk = m + (size_t)r * rs + (size_t)k * cs;
+        for (int q = 0; q < 12; q++) acc[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(mk + q * rs), bk, acc[q]);
+      }
+      for (int q = 0; q < 12; q++) store_lanes(out + (size_t)(r + q) * ldo, acc[q], tail);
+    }
     for (; r + 8 <= rows; r += 8) {
       __m256 acc[8];
       for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_ps();
@@ -374,21 +379,45 @@ AT_INLINE void softmax_block(float *s, int ld, int n, int rows, float scale, flo
   }
 }
 
-/* ds[j] = scale * p[j] (dp[j] - sum_k p[k] dp[k]) over j < n: the softmax's backward, scaled. */
-AT_INLINE void softmax_backward_row(const float *p, const float *dp, int n, float scale, float *ds) {
-  __m256 vdot = _mm256_setzero_ps();
-  int j = 0;
-  for (; j + 8 <= n; j += 8) vdot = _mm256_fmadd_ps(_mm256_loadu_ps(p + j), _mm256_loadu_ps(dp + j), vdot);
-  float lanes[8], dot = 0.0f;
-  _mm256_storeu_ps(lanes, vdot);
-  for (int l = 0; l < 8; l++) dot += lanes[l];
-  for (; j < n; j++) dot += p[j] * dp[j];
-  __m256 vd = _mm256_set1_ps(dot), vscale = _mm256_set1_ps(scale);
-  for (j = 0; j + 8 <= n; j += 8) {
-    __m256 pj = _mm256_loadu_ps(p + j);
-    _mm256_storeu_ps(ds + j, _mm256_mul_ps(_mm256_mul_ps(pj, _mm256_sub_ps(_mm256_loadu_ps(dp + j), vd)), vscale));
+/*
+ * ds[r * n + j] = scale * p[r * n + j] (dp[r * ld + j] - sum_k p[r * n + k] dp[r * ld + k]) for
+ * rows r < rows <= 8, j < n: the softmax's backward, scaled. Each row's dot is lane-wise over the
+ * 8-wide blocks, then its 8 lanes in order, then its last n % 8 products in order; the rows' lane
+ * vectors are transposed so these run for 8 rows at once (dp's rows padded to ld, n rounded up to 8).
+ */
+AT_INLINE void softmax_backward_block(const float *p, const float *dp, int ld, int n, int rows, float scale, float *ds) {
+  int full = n / 8 * 8, tail = n - full;
+  __m256i tail_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  __m256 lane[8], last[8], vscale = _mm256_set1_ps(scale);
+  float dot[8];
+  for (int r = 0; r < 8; r++) lane[r] = last[r] = _mm256_setzero_ps();
+  for (int r = 0; r < rows; r++) {
+    const float *pr = p + (size_t)r * n, *dr = dp + (size_t)r * ld;
+    __m256 vdot = _mm256_setzero_ps();
+    for (int j = 0; j < full; j += 8) vdot = _mm256_fmadd_ps(_mm256_loadu_ps(pr + j), _mm256_loadu_ps(dr + j), vdot);
+    lane[r] = vdot;
+    /* The scalar tail's p[j] * dp[j] was a product, then a sum: no contraction at -std=c11. */
+    if (tail) last[r] = _mm256_mul_ps(_mm256_maskload_ps(pr + full, tail_mask), _mm256_loadu_ps(dr + full));
   }
-  for (; j < n; j++) ds[j] = p[j] * (dp[j] - dot) * scale;
+  transpose8(lane);
+  __m256 sum = _mm256_setzero_ps();
+  for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lane[l]);
+  if (tail) {
+    transpose8(last);
+    for (int j = 0; j < tail; j++) sum = _mm256_add_ps(sum, last[j]);
+  }
+  _mm256_storeu_ps(dot, sum);
+  for (int r = 0; r < rows; r++) {
+    const float *pr = p + (size_t)r * n, *dr = dp + (size_t)r * ld;
+    float *sr = ds + (size_t)r * n;
+    __m256 vd = _mm256_set1_ps(dot[r]);
+    for (int j = 0; j < full; j += 8)
+      _mm256_storeu_ps(sr + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(pr + j), _mm256_sub_ps(_mm256_loadu_ps(dr + j), vd)), vscale));
+    if (tail) {
+      __m256 pj = _mm256_maskload_ps(pr + full, tail_mask);
+      _mm256_maskstore_ps(sr + full, tail_mask, _mm256_mul_ps(_mm256_mul_ps(pj, _mm256_sub_ps(_mm256_loadu_ps(dr + full), vd)), vscale));
+    }
+  }
 }
 
 AT_INLINE int attention_forward_small(const AttentionDims *d, int E, const float *qkv, float *context, float *probs) {
@@ -439,7 +468,8 @@ AT_INLINE int attention_backward_small(const AttentionDims *d, int E, const floa
       pack_rows(q, ld, T, E, ep, qp);
       pack_rows(dc, HK, T, E, ep, dcp);
       scores(dc, HK, vt, T, tp, E, dp);
-      for (int i = 0; i < T; i++) softmax_backward_row(p + (size_t)i * T, dp + (size_t)i * tp, T, scale, ds + (size_t)i * T);
+      for (int i = 0; i < T; i += 8)
+        softmax_backward_block(p + (size_t)i * T, dp + (size_t)i * tp, tp, T, T - i < 8 ? T - i : 8, scale, ds + (size_t)i * T);
       mix_rows(p, 1, T, T, T, dcp, ep, dv, ld, E);
       mix_rows(ds, T, 1, T, T, kp, ep, dq, ld, E);
       mix_rows(ds, 1, T, T, T, qp, ep, dk, ld, E);
