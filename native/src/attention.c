@@ -110,14 +110,6 @@ enum { SMALL_HEAD_DIM = 16 };
  */
 #define AT_INLINE static inline __attribute__((always_inline))
 
-/* dst[e * tp + j] = src[j * ld + e] for j < t, zeros for t <= j < tp. */
-AT_INLINE void pack_transposed(const float *src, ptrdiff_t ld, int t, int tp, int e_dim, float *dst) {
-  for (int e = 0; e < e_dim; e++) {
-    float *row = dst + (size_t)e * tp;
-    for (int j = 0; j < t; j++) row[j] = src[(size_t)j * ld + e];
-    for (int j = t; j < tp; j++) row[j] = 0.0f;
-  }
-}
 
 /* dst[j * ep + e] = src[j * ld + e] for e < e_dim, zeros for e_dim <= e < ep. */
 AT_INLINE void pack_rows(const float *src, ptrdiff_t ld, int t, int e_dim, int ep, float *dst) {
@@ -265,15 +257,17 @@ static inline __m256 exp8_unfused(__m256 x) {
 }
 
 /*
- * vm_exp8(x) for x <= 0 or NaN (x - max in a softmax row), bit for bit in fewer operations: the
- * clamp at VM_EXP_MAX cannot bite (NaN already goes to VM_EXP_MIN), and the conversion to int rounds
- * to nearest even as vroundps did (the default MXCSR mode, which the scalar vm_exp's nearbyintf
- * also relies on), so the rounded float comes back exactly from the int.
+ * vm_exp8(x) for x <= 0 or NaN (x - max in a softmax row), bit for bit in fewer multiply-port
+ * operations: the clamp at VM_EXP_MAX cannot bite (NaN already goes to VM_EXP_MIN), and n is
+ * rounded by adding 1.5 * 2^23, whose sum has a unit last place: the nearest integer, ties to even
+ * as vroundps (the default MXCSR mode, which the scalar vm_exp's nearbyintf also relies on). The
+ * sum minus the constant is n exactly, and its low bits plus 127 are n's exponent field.
  */
 static inline __m256 exp8_nonpositive(__m256 x) {
+  const __m256 round = _mm256_set1_ps(12582912.0f);
   x = _mm256_max_ps(x, _mm256_set1_ps(VM_EXP_MIN));
-  __m256i ni = _mm256_cvtps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)));
-  __m256 n = _mm256_cvtepi32_ps(ni);
+  __m256 shifted = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)), round);
+  __m256 n = _mm256_sub_ps(shifted, round);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_HI), x);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_LO), r);
   __m256 p = _mm256_set1_ps(1.0f / 720.0f);
@@ -283,7 +277,7 @@ static inline __m256 exp8_nonpositive(__m256 x) {
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
+  __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
 
@@ -305,6 +299,24 @@ AT_INLINE void transpose8(__m256 r[8]) {
   r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
   r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
   r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* dst[e * tp + j] = src[j * ld + e] for j < t, zeros for t <= j < tp; at 8 lanes 8 x 8 blocks at a time. */
+AT_INLINE void pack_transposed(const float *src, ptrdiff_t ld, int t, int tp, int e_dim, float *dst) {
+  int j0 = 0;
+  if (e_dim == 8) {
+    for (; j0 + 8 <= t; j0 += 8) {
+      __m256 block[8];
+      for (int q = 0; q < 8; q++) block[q] = _mm256_loadu_ps(src + (size_t)(j0 + q) * ld);
+      transpose8(block);
+      for (int e = 0; e < 8; e++) _mm256_storeu_ps(dst + (size_t)e * tp + j0, block[e]);
+    }
+  }
+  for (int e = 0; e < e_dim; e++) {
+    float *row = dst + (size_t)e * tp;
+    for (int j = j0; j < t; j++) row[j] = src[(size_t)j * ld + e];
+    for (int j = t; j < tp; j++) row[j] = 0.0f;
+  }
 }
 
 /*
