@@ -110,7 +110,6 @@ enum { SMALL_HEAD_DIM = 16 };
  */
 #define AT_INLINE static inline __attribute__((always_inline))
 
-
 /* dst[j * ep + e] = src[j * ld + e] for e < e_dim, zeros for e_dim <= e < ep. */
 AT_INLINE void pack_rows(const float *src, ptrdiff_t ld, int t, int e_dim, int ep, float *dst) {
   for (int j = 0; j < t; j++) {
@@ -264,10 +263,10 @@ static inline __m256 exp8_unfused(__m256 x) {
  * sum minus the constant is n exactly, and its low bits plus 127 are n's exponent field.
  */
 static inline __m256 exp8_nonpositive(__m256 x) {
-  const __m256 round = _mm256_set1_ps(12582912.0f);
+  const __m256 magic = _mm256_set1_ps(12582912.0f);
   x = _mm256_max_ps(x, _mm256_set1_ps(VM_EXP_MIN));
-  __m256 shifted = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)), round);
-  __m256 n = _mm256_sub_ps(shifted, round);
+  __m256 shifted = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)), magic);
+  __m256 n = _mm256_sub_ps(shifted, magic);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_HI), x);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_LO), r);
   __m256 p = _mm256_set1_ps(1.0f / 720.0f);
@@ -369,7 +368,7 @@ AT_INLINE void softmax_block(float *s, int ld, int n, int rows, float scale, flo
     }
     lane[r] = vsum;
     if (tail) {
-      /* sr[j] * scale - max, as the scalar code rounds it (a product, then a difference). */
+      /* sr[j] * scale - max, as the scalar code rounds it (the product rounded above, then a difference). */
       last[r] = exp8_unfused(_mm256_sub_ps(_mm256_loadu_ps(sr + full), vmax));
       _mm256_storeu_ps(er + full, last[r]);
     }
@@ -446,13 +445,8 @@ AT_INLINE int attention_forward_small(const AttentionDims *d, int E, const float
       pack_transposed(k, ld, T, tp, E, kt);
       pack_rows(v, ld, T, E, ep, vp);
       scores(q, ld, kt, T, tp, E, s);
-      /* 24 rows (3 softmax blocks, 3 or 4 mix_rows blocks) mixed while their probs are in L1. */
-      for (int i0 = 0; i0 < T; i0 += 24) {
-        int rows = T - i0 < 24 ? T - i0 : 24;
-        for (int i = i0; i < i0 + rows; i += 8)
-          softmax_block(s + (size_t)i * tp, tp, T, i0 + rows - i < 8 ? i0 + rows - i : 8, scale, p + (size_t)i * T, ex);
-        mix_rows(p + (size_t)i0 * T, T, 1, rows, T, vp, ep, context + ((size_t)b * T + i0) * HK + (size_t)h * E, HK, E);
-      }
+      for (int i = 0; i < T; i += 8) softmax_block(s + (size_t)i * tp, tp, T, T - i < 8 ? T - i : 8, scale, p + (size_t)i * T, ex);
+      mix_rows(p, T, 1, T, T, vp, ep, context + (size_t)b * T * HK + (size_t)h * E, HK, E);
     }
   }
   free(kt);
