@@ -177,6 +177,19 @@ AT_INLINE void scores(const float *a, ptrdiff_t lda, const float *bt, int t, int
   }
 }
 
+/* mix_rows at 8 lanes for one block of n <= 12 rows (a constant where inlined, so it unrolls), storing lanes of each. */
+AT_INLINE void mix_block8(const float *m, ptrdiff_t rs, ptrdiff_t cs, int n, int inner, const float *b, float *out,
+                          ptrdiff_t ldo, int lanes) {
+  __m256 acc[12];
+  for (int q = 0; q < n; q++) acc[q] = _mm256_setzero_ps();
+  for (int k = 0; k < inner; k++) {
+    __m256 bk = _mm256_loadu_ps(b + (size_t)k * 8);
+    const float *mk = m + (size_t)k * cs;
+    for (int q = 0; q < n; q++) acc[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(mk + q * rs), bk, acc[q]);
+  }
+  for (int q = 0; q < n; q++) store_lanes(out + (size_t)q * ldo, acc[q], lanes);
+}
+
 /*
  * out[r * ldo + e] = sum_k m[r * rs + k * cs] b[k * ep + e] for r < rows, k < inner, e < e_dim;
  * ep is 8 or 16 (b's rows padded with zeros).
@@ -185,26 +198,15 @@ AT_INLINE void mix_rows(const float *m, ptrdiff_t rs, ptrdiff_t cs, int rows, in
                      float *out, ptrdiff_t ldo, int e_dim) {
   int r = 0, tail = e_dim < 8 ? e_dim : 8;
   if (ep == 8) {
-    /* 12 accumulators: more chains in flight than the FMA latency needs, as the 6 x 16 tile. */
-    for (; r + 12 <= rows; r += 12) {
-      __m256 acc[12];
-      for (int q = 0; q < 12; q++) acc[q] = _mm256_setzero_ps();
-      for (int k = 0; k < inner; k++) {
-        __m256 bk = _mm256_loadu_ps(b + (size_t)k * 8);
-        const float *mk = m + (size_t)r * rs + (size_t)k * cs;
-        for (int q = 0; q < 12; q++) acc[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(mk + q * rs), bk, acc[q]);
-      }
-      for (int q = 0; q < 12; q++) store_lanes(out + (size_t)(r + q) * ldo, acc[q], tail);
+    /* 12 rows a block keep more chains in flight than the FMA latency needs; 8 and 4 take the rest. */
+    for (; r + 12 <= rows; r += 12) mix_block8(m + (size_t)r * rs, rs, cs, 12, inner, b, out + (size_t)r * ldo, ldo, tail);
+    if (r + 8 <= rows) {
+      mix_block8(m + (size_t)r * rs, rs, cs, 8, inner, b, out + (size_t)r * ldo, ldo, tail);
+      r += 8;
     }
-    for (; r + 8 <= rows; r += 8) {
-      __m256 acc[8];
-      for (int q = 0; q < 8; q++) acc[q] = _mm256_setzero_ps();
-      for (int k = 0; k < inner; k++) {
-        __m256 bk = _mm256_loadu_ps(b + (size_t)k * 8);
-        const float *mk = m + (size_t)r * rs + (size_t)k * cs;
-        for (int q = 0; q < 8; q++) acc[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(mk + q * rs), bk, acc[q]);
-      }
-      for (int q = 0; q < 8; q++) store_lanes(out + (size_t)(r + q) * ldo, acc[q], tail);
+    if (r + 4 <= rows) {
+      mix_block8(m + (size_t)r * rs, rs, cs, 4, inner, b, out + (size_t)r * ldo, ldo, tail);
+      r += 4;
     }
   } else {
     /* 6 rows x 2 vectors: 12 accumulators, as the GEMM's 6 x 16 tile. */
