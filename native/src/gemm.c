@@ -99,10 +99,11 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
 
 /*
  * The micro-kernel's body over B rows at b_row(p) (NR floats each): a packed panel (p * NR) or
- * a row of an unpacked matrix given by pointer (micro_kernel_brows).
+ * a row of an unpacked matrix given by pointer (micro_kernel_brows). A's MR floats for step p are
+ * a_step floats after step p - 1's: MR when packed.
  */
 #ifdef GEMM_AVX2
-#define MICRO_KERNEL_BODY(b_row)                                                                     \
+#define MICRO_KERNEL_BODY(b_row, a_step)                                                                \
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();                                       \
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();                                       \
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();                                       \
@@ -131,7 +132,7 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
     ai = _mm256_broadcast_ss(a + 5);                                                                 \
     c50 = _mm256_fmadd_ps(ai, b0, c50);                                                              \
     c51 = _mm256_fmadd_ps(ai, b1, c51);                                                              \
-    a += MR;                                                                                         \
+    a += (a_step);                                                                                   \
   }                                                                                                  \
   __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};     \
   for (int i = 0; i < MR; i++) {                                                                     \
@@ -145,7 +146,7 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
   }
 #else
 /* Written so that the compiler keeps acc in registers and vectorises the NR loop. */
-#define MICRO_KERNEL_BODY(b_row)                                                                     \
+#define MICRO_KERNEL_BODY(b_row, a_step)                                                                \
   float acc[MR][NR];                                                                                 \
   for (int i = 0; i < MR; i++)                                                                       \
     for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;                                                   \
@@ -153,7 +154,7 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
     const float *bp = (b_row);                                                                       \
     for (int i = 0; i < MR; i++)                                                                     \
       for (int j = 0; j < NR; j++) acc[i][j] += a[i] * bp[j];                                        \
-    a += MR;                                                                                         \
+    a += (a_step);                                                                                   \
   }                                                                                                  \
   for (int i = 0; i < MR; i++) {                                                                     \
     float *row = c + i * ldc;                                                                        \
@@ -162,13 +163,16 @@ static void pack_a(int mc, int kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
 #endif
 
 static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int accumulate) {
-  MICRO_KERNEL_BODY(b + (size_t)p * NR)
+  MICRO_KERNEL_BODY(b + (size_t)p * NR, MR)
 }
 
-/* B row p is the NR floats at brows[p] + boff: rows of a matrix used in place, no B packing. */
-static void micro_kernel_brows(int kc, const float *a, const float *const *brows, ptrdiff_t boff, float *c,
-                               ptrdiff_t ldc, int accumulate) {
-  MICRO_KERNEL_BODY(brows[p] + boff)
+/*
+ * B row p is the NR floats at brows[p] + boff: rows of a matrix used in place, no B packing. A
+ * likewise where lda > MR: step p's MR floats are at a + p * lda (a packed panel has lda = MR).
+ */
+static void micro_kernel_brows(int kc, const float *a, ptrdiff_t lda, const float *const *brows, ptrdiff_t boff,
+                               float *c, ptrdiff_t ldc, int accumulate) {
+  MICRO_KERNEL_BODY(brows[p] + boff, lda)
 }
 
 /*
