@@ -58,6 +58,13 @@ static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *
   size_t panel = (size_t)k->taps * k->depth * NR;
   int n = k->n;
   float tile[MR * NR];
+  /* A tile whose steps t all have t + lo >= 0 and t + hi < time reads every tap's shifted row. */
+  long lo = 0, hi = 0;
+  for (int j = 0; j < k->taps; j++) {
+    long offset = (long)k->sign * k->offsets[j];
+    if (offset < lo) lo = offset;
+    if (offset > hi) hi = offset;
+  }
   /* ROW_TILES tiles of rows at a time, panel by panel: one panel of w (taps * depth * NR floats)
      stays in L1 across the tiles instead of all of w streaming through it for every tile. */
   for (size_t done = 0; done < count; done += (size_t)MR * ROW_TILES) {
@@ -67,13 +74,21 @@ static void conv_rows(const RowConv *k, size_t r0, size_t count, int t0, float *
       size_t left = count - (done + (size_t)tiles * MR);
       int mr = left < MR ? (int)left : MR;
       const float **rows = k->rows + (size_t)tiles * k->taps * MR;
-      for (int i = 0; i < MR; i++) {
-        int t = step_after(t0, i, k->time);
+      if (t0 + lo >= 0 && t0 + (mr - 1) + hi < k->time) {
+        /* The common case (a dense layer's every tile): no step or bounds per row and tap. */
         for (int j = 0; j < k->taps; j++) {
-          long offset = (long)k->sign * k->offsets[j], s = t + offset;
-          rows[j * MR + i] = i < mr && s >= 0 && s < k->time
-                                 ? k->in + (size_t)((long)(r + i) + offset - (long)k->in_first) * k->depth
-                                 : k->zeros;
+          const float *first = k->in + (size_t)((long)r + (long)k->sign * k->offsets[j] - (long)k->in_first) * k->depth;
+          for (int i = 0; i < MR; i++) rows[j * MR + i] = i < mr ? first + (size_t)i * k->depth : k->zeros;
+        }
+      } else {
+        for (int i = 0; i < MR; i++) {
+          int t = step_after(t0, i, k->time);
+          for (int j = 0; j < k->taps; j++) {
+            long offset = (long)k->sign * k->offsets[j], s = t + offset;
+            rows[j * MR + i] = i < mr && s >= 0 && s < k->time
+                                   ? k->in + (size_t)((long)(r + i) + offset - (long)k->in_first) * k->depth
+                                   : k->zeros;
+          }
         }
       }
 #ifndef GEMM_AVX2
