@@ -181,21 +181,18 @@ typedef int int8v __attribute__((vector_size(32)));
 
 #define CONV_INLINE static inline __attribute__((always_inline))
 
-CONV_INLINE float8 load8(const float *p) {
-  float8 v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-
 CONV_INLINE void dz_rows_body(int F, size_t rows, const float *dy, const float *y, float *z, float *dbias) {
+  /* Vectors go through memcpy (unaligned loads and stores), never by value through a call. */
   float8 s[8];
   if (dbias)
-    for (int v = 0; v < F / 8; v++) s[v] = load8(dbias + v * 8);
+    for (int v = 0; v < F / 8; v++) memcpy(&s[v], dbias + v * 8, sizeof s[v]);
   for (size_t r = 0; r < rows; r++)
     for (int v = 0; v < F / 8; v++) {
-      float8 g = load8(dy + r * F + v * 8);
+      float8 g, yv;
+      memcpy(&g, dy + r * F + v * 8, sizeof g);
       if (y) {
-        g = (float8)((int8v)g & (load8(y + r * F + v * 8) > 0.0f));
+        memcpy(&yv, y + r * F + v * 8, sizeof yv);
+        g = (float8)((int8v)g & (yv > 0.0f));
         memcpy(z + r * F + v * 8, &g, sizeof g);
       }
       if (dbias) s[v] += g;
