@@ -347,8 +347,7 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
    * transposed into place). The transposed form packs faster (x copied in 16-float runs, not
    * 6-float ones; about 2% of the backward pass at 64 -> 64, k3) and is kept unless it pads more
    * than a tenth more products to whole MR x NR tiles (F = 64, taps * C = 36: 3168 against 2304).
-   * With C a multiple of NR it packs nothing but a last partial A panel, and is always taken
-   * (16 -> 16, k3: 864 products against 768, yet about a fifth faster).
+   * With C a multiple of NR it packs nothing and is always taken (16 -> 16, k3: 21% faster).
    */
   size_t padded_t = round_up(F, MR) * round_up(width, NR), padded = round_up(width, MR) * round_up(F, NR);
   int transposed = C % NR == 0 || padded_t * 10 <= padded * 11;
@@ -388,10 +387,9 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
      * is one tap's NR-channel run of x rows, and A = dz^T is dz read F floats a step. A dense
      * layer's (one tap at offset 0) A = x^T is x read C floats a step, and with F a multiple of
      * NR its B panels are runs of dz rows (src then points at dz's rows). A last partial A panel
-     * is the MR rows that end with it, its first rows computed again and not stored.
+     * takes a kernel for its own rows.
      */
-    int in_place = transposed ? C % NR == 0 : taps == 1 && d->offsets[0] == 0 && F % NR == 0 && C >= MR;
-    int a_in_place = in_place && m >= MR;
+    int in_place = transposed ? C % NR == 0 : taps == 1 && d->offsets[0] == 0 && F % NR == 0;
     const float *a_base = transposed ? dz : x + k0 * C;
     ptrdiff_t a_step = transposed ? F : C;
     if (in_place && !transposed)
@@ -408,7 +406,7 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
     }
     for (int i0 = 0; i0 < m; i0 += MC) {
       int mc = m - i0 < MC ? m - i0 : MC;
-      if (a_in_place) {
+      if (in_place) {
       } else if (transposed) {
         pack_a(mc, kc, dz + i0, 1, F, pa);
       } else {
@@ -421,24 +419,15 @@ static int conv_backward(const ConvDims *d, const float *x, const float *kernel,
         int boff = transposed ? jp * NR % C : jp * NR;
         for (int ip = 0; ip * MR < mc; ip++) {
           int mr = mc - ip * MR < MR ? mc - ip * MR : MR;
-          int skip = a_in_place ? MR - mr : 0; /* tile rows before the panel's first */
-          const float *ap = a_in_place ? a_base + i0 + ip * MR - skip : pa + (size_t)ip * MR * kc;
-          ptrdiff_t lda = a_in_place ? a_step : MR;
           float *ct = c + (size_t)(i0 + ip * MR) * n + jp * NR;
           if (in_place && mr == MR) {
-            micro_kernel_brows(kc, ap, lda, brows, boff, ct, n, acc);
+            micro_kernel_brows(kc, a_base + i0 + ip * MR, a_step, brows, boff, ct, n, acc);
           } else if (in_place) {
-            float tile[MR * NR];
-            micro_kernel_brows(kc, ap, lda, brows, boff, tile, NR, 0);
-            for (int i = 0; i < mr; i++)
-              for (int j = 0; j < NR; j++) {
-                float v = tile[(i + skip) * NR + j];
-                ct[(size_t)i * n + j] = acc ? ct[(size_t)i * n + j] + v : v;
-              }
+            micro_kernel_brows_rows(mr, kc, a_base + i0 + ip * MR, a_step, brows, boff, ct, n, acc);
           } else if (mr == MR && nr == NR) {
-            micro_kernel(kc, ap, bp, ct, n, acc);
+            micro_kernel(kc, pa + (size_t)ip * MR * kc, bp, ct, n, acc);
           } else {
-            edge_kernel(kc, mr, nr, ap, bp, ct, n, acc);
+            edge_kernel(kc, mr, nr, pa + (size_t)ip * MR * kc, bp, ct, n, acc);
           }
         }
       }

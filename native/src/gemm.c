@@ -168,11 +168,71 @@ static void micro_kernel(int kc, const float *a, const float *b, float *c, ptrdi
 
 /*
  * B row p is the NR floats at brows[p] + boff: rows of a matrix used in place, no B packing. A
- * likewise where lda > MR: step p's MR floats are at a + p * lda (a packed panel has lda = MR).
+ * likewise: step p's MR floats are at a + p * lda.
  */
 static void micro_kernel_brows(int kc, const float *a, ptrdiff_t lda, const float *const *brows, ptrdiff_t boff,
                                float *c, ptrdiff_t ldc, int accumulate) {
   MICRO_KERNEL_BODY(brows[p] + boff, lda)
+}
+
+/*
+ * micro_kernel_brows for A's first `rows` (< MR) rows only: a last partial panel without the
+ * products of its missing rows. Inlined into one copy per row count (the dispatcher after it).
+ */
+static inline __attribute__((always_inline)) void brows_rows_body(int rows, int kc, const float *a, ptrdiff_t lda,
+                                                                  const float *const *brows, ptrdiff_t boff,
+                                                                  float *c, ptrdiff_t ldc, int accumulate) {
+#ifdef GEMM_AVX2
+  __m256 acc[MR][2];
+  for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    const float *bp = brows[p] + boff;
+    __m256 b0 = _mm256_loadu_ps(bp);
+    __m256 b1 = _mm256_loadu_ps(bp + 8);
+    for (int i = 0; i < rows; i++) {
+      __m256 ai = _mm256_broadcast_ss(a + i);
+      acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+    }
+    a += lda;
+  }
+  for (int i = 0; i < rows; i++) {
+    float *row = c + i * ldc;
+    if (accumulate) {
+      acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(row));
+      acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, acc[i][0]);
+    _mm256_storeu_ps(row + 8, acc[i][1]);
+  }
+#else
+  float acc[MR][NR];
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
+  for (int p = 0; p < kc; p++) {
+    const float *bp = brows[p] + boff;
+    for (int i = 0; i < rows; i++)
+      for (int j = 0; j < NR; j++) acc[i][j] += a[i] * bp[j];
+    a += lda;
+  }
+  for (int i = 0; i < rows; i++) {
+    float *row = c + i * ldc;
+    for (int j = 0; j < NR; j++) row[j] = accumulate ? row[j] + acc[i][j] : acc[i][j];
+  }
+#endif
+}
+
+static void micro_kernel_brows_rows(int rows, int kc, const float *a, ptrdiff_t lda, const float *const *brows,
+                                    ptrdiff_t boff, float *c, ptrdiff_t ldc, int accumulate) {
+  switch (rows) {
+  case 1: brows_rows_body(1, kc, a, lda, brows, boff, c, ldc, accumulate); return;
+  case 2: brows_rows_body(2, kc, a, lda, brows, boff, c, ldc, accumulate); return;
+  case 3: brows_rows_body(3, kc, a, lda, brows, boff, c, ldc, accumulate); return;
+#ifdef GEMM_AVX2
+  case 4: brows_rows_body(4, kc, a, lda, brows, boff, c, ldc, accumulate); return;
+#endif
+  default: brows_rows_body(MR - 1, kc, a, lda, brows, boff, c, ldc, accumulate); return;
+  }
 }
 
 /*
