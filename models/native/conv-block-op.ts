@@ -73,10 +73,14 @@ export function convBlockNative(k: LayerKernels, x: tf.Tensor3D, w: ConvBlockWei
   const forwardSizes = { u: full, v: valid, h: valid, encoder: encoder.workSize, e: valid, p: full, c: full };
   const backSizes = { dc: full, dp: full, de: valid, dh: valid, dv: valid, du: full, dDeconvTaps: taps * d * d, encoder: encoder.backSize };
   const total = (sizes: Record<string, number>) => Object.values(sizes).reduce((a, b) => a + b, 0);
-  /** to's steps before..before+inner of each sequence <- from's inner steps, the rest zeros (a pad). */
+  /** to's steps before..before+inner of each sequence <- from's inner steps, the steps around them zeros (a pad). */
   const pad = (from: Float32Array, to: Float32Array) => {
-    to.fill(0);
-    for (let b = 0; b < batch; b++) to.set(from.subarray(b * inner * d, (b + 1) * inner * d), (b * time + before) * d);
+    for (let b = 0; b < batch; b++) {
+      const start = b * time * d, first = start + before * d, last = first + inner * d;
+      to.fill(0, start, first);
+      to.set(from.subarray(b * inner * d, (b + 1) * inner * d), first);
+      to.fill(0, last, start + time * d);
+    }
   };
   /** to <- from's steps before..before+inner of each sequence (the valid rows). */
   const crop = (from: Float32Array, to: Float32Array) => {
