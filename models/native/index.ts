@@ -2,6 +2,7 @@ export { NATIVE_ADDON_PATH, addonStatus, loadAddon, nativeKernelPath, releaseNat
 export type { AddonStatus, NativeAddon } from './addon.ts';
 export { layerKernels, shareClonesOnWasm } from './path.ts';
 export { attentionCore, convAlongTime, hostView, kernelOutputs, layerNormalize, linear, scratchTensor } from './layer-ops.ts';
+export type { Outputs } from './layer-ops.ts';
 export { transformerEncoderNative } from './transformer-encoder-op.ts';
 export { convBlockNative } from './conv-block-op.ts';
 export type { ConvBlockDims, ConvBlockWeights } from './conv-block-op.ts';

@@ -30,6 +30,8 @@ export interface LstmBackwardArgs extends Omit<LstmForwardArgs, 'out'>, KernelOu
   dh: Float32Array;          // [batch, time, units] gradient w.r.t. h (zeros where unused)
   dhLast: Float32Array | null; // [batch, units] extra gradient w.r.t. hLast
   dcLast: Float32Array | null;
+  /** Add x's gradient into out.dx (a bidirectional layer's other direction's) instead of overwriting it. */
+  accumulateDx?: boolean;
 }
 export interface LstmBackwardResult {
   dx: Float32Array; dKernel: Float32Array; dRecurrentKernel: Float32Array; dBias: Float32Array;
@@ -43,7 +45,7 @@ export interface GruForwardArgs extends KernelOut<GruForwardResult> { batch: num
   h0: Float32Array | null; reverse: boolean; hStride?: number; }
 export interface GruForwardResult { h: Float32Array; hLast: Float32Array; cache: Float32Array; }
 export interface GruBackwardArgs extends Omit<GruForwardArgs, 'out'>, KernelOut<GruBackwardResult> { cache: Float32Array; h: Float32Array;
-  dh: Float32Array; dhLast: Float32Array | null; }
+  dh: Float32Array; dhLast: Float32Array | null; accumulateDx?: boolean; }
 export interface GruBackwardResult { dx: Float32Array; dKernel: Float32Array;
   dRecurrentKernel: Float32Array; dBias: Float32Array; dh0: Float32Array; }
 export interface RecurrenceKernels {

@@ -10,7 +10,7 @@
  * next layer's backward reuses its place in the heap.
  */
 import * as tf from '@tensorflow/tfjs';
-import { hostView, kernelOutputs, shareClonesOnWasm } from '../native/index.ts';
+import { hostView, kernelOutputs, shareClonesOnWasm, type Outputs } from '../native/index.ts';
 import type { LstmBackwardResult, RecurrenceKernels } from './kernel-api.ts';
 
 type Save = (tensors: tf.Tensor[]) => void;
@@ -101,20 +101,26 @@ function runForward(
 /**
  * One direction backward, h and dh where the forward put h (`h.stride` apart), the saved cache
  * freed right after the call. Returns dx and the gradients of the states and weights, in input order.
+ * With `addDxTo` (the other direction's dx, a tensor of its own), x's gradient is added into it in
+ * the kernel and that tensor returned.
  */
 function runBackward(
   kernels: RecurrenceKernels, cell: 'lstm' | 'gru', dims: Dims,
-  x: tf.Tensor, states: tf.Tensor[], weights: tf.Tensor[], h: HPlace, cache: tf.Tensor, dh: HPlace,
+  x: tf.Tensor, states: tf.Tensor[], weights: tf.Tensor[], h: HPlace, cache: tf.Tensor, dh: HPlace, addDxTo?: tf.Tensor,
 ): { dx: tf.Tensor; rest: tf.Tensor[] } {
-  const bwd = kernelOutputs(gradientShapes(cell, dims));
+  const shapes = gradientShapes(cell, dims);
+  const { dx: _ownDx, ...otherShapes } = shapes;
+  // One allocation for all of the call's outputs, then the views (an allocation may grow the wasm heap).
+  const bwd = (addDxTo ? kernelOutputs(otherShapes) : kernelOutputs(shapes)) as Outputs<keyof typeof shapes>;
+  const out = addDxTo ? { ...bwd.out, dx: hostView(addDxTo) } : bwd.out;
   const args = {
     ...directionArgs(cell, dims, x, states, weights), hStride: h.stride,
-    cache: hostView(cache), h: hView(h, dims), dh: hView(dh, dims), dhLast: null, out: bwd.out,
+    cache: hostView(cache), h: hView(h, dims), dh: hView(dh, dims), dhLast: null, accumulateDx: addDxTo !== undefined, out,
   };
   const g = cell === 'lstm' ? kernels.lstmBackward({ ...args, dcLast: null }) : kernels.gruBackward(args);
   cache.dispose();
   return {
-    dx: bwd.tensor('dx', g.dx),
+    dx: addDxTo ?? bwd.tensor('dx', g.dx),
     rest: [
       bwd.tensor('dh0', g.dh0),
       ...(cell === 'lstm' ? [bwd.tensor('dc0', (g as LstmBackwardResult).dc0)] : []),
@@ -216,15 +222,13 @@ export function bidirectionalSequenceNative(
       const places = dims.map((_, i) => merge === 'concat'
         ? { h: { tensor: hs[0], offset: i * units, stride: width }, dh: { tensor: dy, offset: i * units, stride: width } }
         : { h: { tensor: hs[i], offset: 0, stride: units }, dh: { tensor: dy, offset: 0, stride: units } });
-      const grads = dims.map((d, i) =>
-        runBackward(kernels, cell, d, inputs[0], split(inputs, i).states, split(inputs, i).weights, places[i].h, caches[i], places[i].dh));
+      // dx of both directions summed into the forward one's (a tensor of its own) by the second call.
+      const backward = (i: number, addDxTo?: tf.Tensor) =>
+        runBackward(kernels, cell, dims[i], inputs[0], split(inputs, i).states, split(inputs, i).weights, places[i].h, caches[i], places[i].dh, addDxTo);
+      const first = backward(0);
+      const second = backward(1, first.dx);
       for (const h of hs) h.dispose();
-      // dx of both directions summed into the forward one's (a tensor of its own, written in place).
-      const dx = hostView(grads[0].dx);
-      const dxBackward = hostView(grads[1].dx);
-      for (let i = 0; i < dx.length; i++) dx[i] += dxBackward[i];
-      grads[1].dx.dispose();
-      return [grads[0].dx, ...grads[0].rest, ...grads[1].rest];
+      return [first.dx, ...first.rest, ...second.rest];
     };
     return { value, gradFunc };
   }) as unknown as CustomGradFn);

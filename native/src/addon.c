@@ -198,6 +198,7 @@ static int get_h_stride(napi_env env, const char *fn, napi_value obj, SeqDims *d
   CALL(env, napi_get_named_property(env, obj, "hStride", &v));
   CALL(env, napi_typeof(env, v, &type));
   d->h_stride = d->units;
+  d->accumulate_dx = 0;
   if (type == napi_undefined || type == napi_null) return 1;
   if (!get_dim(env, fn, obj, "hStride", &d->h_stride)) return 0;
   return d->h_stride >= d->units ? 1 : fail(env, fn, "hStride", "at least units");
@@ -285,7 +286,8 @@ static napi_value lstm_backward_js(napi_env env, napi_callback_info info) {
       !get_f32(env, fn, obj, "h", seq_h_length(&d), H_SHAPE, 0, &h) ||
       !get_f32(env, fn, obj, "dh", seq_h_length(&d), H_SHAPE, 0, &dh) ||
       !get_f32(env, fn, obj, "dhLast", B * U, "[batch, units]", 1, &dh_last) ||
-      !get_f32(env, fn, obj, "dcLast", B * U, "[batch, units]", 1, &dc_last))
+      !get_f32(env, fn, obj, "dcLast", B * U, "[batch, units]", 1, &dc_last) ||
+      !get_optional_bool(env, fn, obj, "accumulateDx", &d.accumulate_dx))
     return NULL;
   float *dx, *dk, *drk, *db, *dh0, *dc0;
   if (napi_create_object(env, &result) != napi_ok ||
@@ -324,7 +326,8 @@ static napi_value gru_backward_js(napi_env env, napi_callback_info info) {
   if (!get_f32(env, fn, obj, "cache", gru_cache_size(&d), "(from gruForward with the same args)", 0, &cache) ||
       !get_f32(env, fn, obj, "h", seq_h_length(&d), H_SHAPE, 0, &h) ||
       !get_f32(env, fn, obj, "dh", seq_h_length(&d), H_SHAPE, 0, &dh) ||
-      !get_f32(env, fn, obj, "dhLast", B * U, "[batch, units]", 1, &dh_last))
+      !get_f32(env, fn, obj, "dhLast", B * U, "[batch, units]", 1, &dh_last) ||
+      !get_optional_bool(env, fn, obj, "accumulateDx", &d.accumulate_dx))
     return NULL;
   float *dx, *dk, *drk, *db, *dh0;
   if (napi_create_object(env, &result) != napi_ok ||

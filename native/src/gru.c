@@ -110,12 +110,13 @@ static int gru_backward(const SeqDims *d, const SeqInputs *in, const float *cach
   float *dz = aligned_floats((size_t)B * G);
   float *dh_step = aligned_floats((size_t)SEQ_ROW_BLOCK * U);
   float *drh = aligned_floats((size_t)SEQ_ROW_BLOCK * U);
+  float *dx_step = d->accumulate_dx ? aligned_floats((size_t)B * I) : NULL;
   /* One step's dGates packed in two column groups: z,r (from h_prev) and n (from r*h_prev). */
   PackedB kt = {0}, rzr_t = {0}, rn_t = {0}, dzp_zr = {0}, dzp_n = {0};
   dzp_zr.data = aligned_floats(packed_b_size(B, 2 * U));
   dzp_n.data = aligned_floats(packed_b_size(B, U));
   int status = -1;
-  if (!dz || !dh_step || !drh || !dzp_zr.data || !dzp_n.data) goto done;
+  if (!dz || !dh_step || !drh || !dzp_zr.data || !dzp_n.data || (d->accumulate_dx && !dx_step)) goto done;
   if (packed_b_init(&kt, G, I, in->kernel, 1, G) || packed_b_init(&rzr_t, 2 * U, U, in->recurrent, 1, G) ||
       packed_b_init(&rn_t, U, U, in->recurrent + 2 * U, 1, G))
     goto done;
@@ -156,7 +157,7 @@ static int gru_backward(const SeqDims *d, const SeqInputs *in, const float *cach
     if (hp && (gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * H : U, &dzp_zr, drecurrent, G, 1) ||
                gemm_packed(U, rhs + (size_t)t * B * U, 1, U, &dzp_n, drecurrent + 2 * U, G, 1)))
       goto done;
-    if (gemm_packed(B, dz, G, 1, &kt, dx + (size_t)t * I, (ptrdiff_t)T * I, 0)) goto done;
+    if (step_input_gradient(B, dz, G, &kt, dx + (size_t)t * I, (ptrdiff_t)T * I, d->accumulate_dx, dx_step)) goto done;
     add_column_sums(B, G, dz, dbias);
   }
   status = 0;
@@ -169,5 +170,6 @@ done:
   free(dz);
   free(dh_step);
   free(drh);
+  free(dx_step);
   return status;
 }

@@ -14,6 +14,8 @@ typedef struct {
   int reverse; /* walk t = time-1 .. 0; arrays stay in input time order */
   int h_stride; /* floats from one [batch, time] row of h and dh to the next (>= units): the two
                    directions of a bidirectional layer write straight into its merged output */
+  int accumulate_dx; /* backward: dx = dx + this direction's input gradient (a bidirectional
+                        layer's second direction), each element one float add */
 } SeqDims;
 
 typedef struct {

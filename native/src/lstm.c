@@ -130,10 +130,11 @@ static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cac
   /* dGates of the step being walked and of the one walked before it (the later time step). */
   float *dz = aligned_floats((size_t)B * G), *dz_later = aligned_floats((size_t)B * G);
   float *dh_step = aligned_floats((size_t)SEQ_ROW_BLOCK * U);
+  float *dx_step = d->accumulate_dx ? aligned_floats((size_t)B * I) : NULL;
   PackedB kt = {0}, rkt = {0}, dzp = {0};
   dzp.data = aligned_floats(packed_b_size(B, G));
   int status = -1;
-  if (!dz || !dz_later || !dh_step || !dzp.data) goto done;
+  if (!dz || !dz_later || !dh_step || !dzp.data || (d->accumulate_dx && !dx_step)) goto done;
   if (packed_b_init(&kt, G, I, in->kernel, 1, G) || packed_b_init(&rkt, G, U, in->recurrent, 1, G)) goto done;
 
   memset(dkernel, 0, (size_t)I * G * sizeof(float));
@@ -164,7 +165,7 @@ static int lstm_backward(const SeqDims *d, const SeqInputs *in, const float *cac
     if (gemm_packed(I, in->x + (size_t)t * I, 1, (ptrdiff_t)T * I, &dzp, dkernel, G, 1)) goto done;
     const float *hp = tp >= 0 ? h + (size_t)tp * H : in->h0;
     if (hp && gemm_packed(U, hp, 1, tp >= 0 ? (ptrdiff_t)T * H : U, &dzp, drecurrent, G, 1)) goto done;
-    if (gemm_packed(B, dz, G, 1, &kt, dx + (size_t)t * I, (ptrdiff_t)T * I, 0)) goto done;
+    if (step_input_gradient(B, dz, G, &kt, dx + (size_t)t * I, (ptrdiff_t)T * I, d->accumulate_dx, dx_step)) goto done;
     add_column_sums(B, G, dz, dbias);
     float *swap = dz;
     dz = dz_later;
@@ -179,5 +180,6 @@ done:
   free(dz);
   free(dz_later);
   free(dh_step);
+  free(dx_step);
   return status;
 }

@@ -113,6 +113,22 @@ describe('native recurrence kernels match the JS reference', { skip }, () => {
     assert.deepEqual(native!.gruBackward({ ...g, cache: g1.cache, h: g1.h }), native!.gruBackward({ ...g, cache: g1.cache, h: g1.h }));
   });
 
+  test("accumulateDx adds x's gradient into out.dx, one float32 add an element, at any gate width", () => {
+    // 4 * 70 and 3 * 90 gate columns pass the GEMM's 256-deep k-blocks: an in-place accumulating
+    // product would fold out.dx into its first block's sum and round differently.
+    for (const [c, cell] of [[CASES[3], 'lstm'], [CASES[3], 'gru'], [{ ...CASES[1], units: 70 }, 'lstm'], [{ ...CASES[1], units: 90 }, 'gru']] as const) {
+      const a = sequenceArgs(c, cell === 'lstm' ? 4 : 3, `accumulate ${cell}`);
+      const f = cell === 'lstm' ? native!.lstmForward(a) : native!.gruForward(a);
+      const backward = (extra: object) => (cell === 'lstm' ? native!.lstmBackward : native!.gruBackward)({ ...a, cache: f.cache, h: f.h, ...extra });
+      const plain = backward({}).dx;
+      const earlier = uniform(createRng(12, cell), plain.length, 40);
+      const dx = Float32Array.from(earlier);
+      const accumulated = backward({ accumulateDx: true, out: { dx } });
+      assert.equal(accumulated.dx, dx, 'the result is the array given');
+      assert.deepEqual(dx, earlier.map((v, i) => Math.fround(v + plain[i])), `${cell} units ${c.units}`);
+    }
+  });
+
   test('TIDAL_NO_NATIVE=1 turns the kernels off', () => {
     const code = "import('./models/recurrence/native.ts').then((m) => console.log(JSON.stringify([m.loadNativeKernels(), m.nativeKernelsStatus()])))";
     const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, TIDAL_NO_NATIVE: '1' }, encoding: 'utf8' });
