@@ -271,13 +271,7 @@ static inline __m256 exp8_nonpositive(__m256 x) {
   __m256 n = _mm256_sub_ps(shifted, magic);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_HI), x);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_LO), r);
-  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  __m256 p = vm_exp_reduced8(r);
   __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
@@ -300,6 +294,21 @@ AT_INLINE void transpose8(__m256 r[8]) {
   r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
   r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
   r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/*
+ * Row q's sum in lane q, for 8 rows at once: the lanes of lane[q] (a row's 8-wide partial sums) in
+ * order 0..7, then last[q]'s first `tail` lanes in order (the row's last n % 8 terms).
+ */
+AT_INLINE __m256 row_sums8(__m256 lane[8], __m256 last[8], int tail) {
+  transpose8(lane);
+  __m256 sum = _mm256_setzero_ps();
+  for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lane[l]);
+  if (tail) {
+    transpose8(last);
+    for (int j = 0; j < tail; j++) sum = _mm256_add_ps(sum, last[j]);
+  }
+  return sum;
 }
 
 /* dst[e * tp + j] = src[j * ld + e] for j < t, zeros for t <= j < tp; at 8 lanes 8 x 8 blocks at a time. */
@@ -375,14 +384,7 @@ AT_INLINE void softmax_block(float *s, int ld, int n, int rows, float scale, flo
       _mm256_storeu_ps(er + full, last[r]);
     }
   }
-  transpose8(lane);
-  __m256 sum = _mm256_setzero_ps();
-  for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lane[l]);
-  if (tail) {
-    transpose8(last);
-    for (int j = 0; j < tail; j++) sum = _mm256_add_ps(sum, last[j]);
-  }
-  _mm256_storeu_ps(inv, _mm256_div_ps(_mm256_set1_ps(1.0f), sum));
+  _mm256_storeu_ps(inv, _mm256_div_ps(_mm256_set1_ps(1.0f), row_sums8(lane, last, tail)));
   for (int r = 0; r < rows; r++) {
     const float *er = ex + (size_t)r * ld;
     float *pr = p + (size_t)r * n;
@@ -412,14 +414,7 @@ AT_INLINE void softmax_backward_block(const float *p, const float *dp, int ld, i
     /* The scalar tail's p[j] * dp[j] was a product, then a sum: no contraction at -std=c11. */
     if (tail) last[r] = _mm256_mul_ps(_mm256_maskload_ps(pr + full, tail_mask), _mm256_loadu_ps(dr + full));
   }
-  transpose8(lane);
-  __m256 sum = _mm256_setzero_ps();
-  for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lane[l]);
-  if (tail) {
-    transpose8(last);
-    for (int j = 0; j < tail; j++) sum = _mm256_add_ps(sum, last[j]);
-  }
-  _mm256_storeu_ps(dot, sum);
+  _mm256_storeu_ps(dot, row_sums8(lane, last, tail));
   for (int r = 0; r < rows; r++) {
     const float *pr = p + (size_t)r * n, *dr = dp + (size_t)r * ld;
     float *sr = ds + (size_t)r * n;

@@ -64,19 +64,24 @@ static inline float vm_tanh(float x) {
 #include <immintrin.h>
 #define VM_AVX2 1
 
-static inline __m256 vm_exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(VM_EXP_MIN)), _mm256_set1_ps(VM_EXP_MAX));
-  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)),
-                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_HI), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_LO), r);
+/* exp(r) for the reduced argument r = x - n ln2 (|r| <= ln2 / 2): the Taylor polynomial to r^6, fused. */
+static inline __m256 vm_exp_reduced8(__m256 r) {
   __m256 p = _mm256_set1_ps(1.0f / 720.0f);
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  return _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+}
+
+static inline __m256 vm_exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(VM_EXP_MIN)), _mm256_set1_ps(VM_EXP_MAX));
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(VM_LOG2E)),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_HI), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(VM_LN2_LO), r);
+  __m256 p = vm_exp_reduced8(r);
   __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
