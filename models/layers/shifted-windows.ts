@@ -5,7 +5,7 @@
  * Conv2DBackpropFilter, which the wasm backend lacks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { hostView, scratchTensor } from '../native/index.ts';
+import { hostView, scratchTensor, shiftTimeRows } from '../native/index.ts';
 
 /** Row t of block j of the result is x[t + offsets[j]] ([B, T, C] -> [B, T, offsets.length * C]). */
 export function shiftedWindows(x: tf.Tensor3D, offsets: readonly number[]): tf.Tensor3D {
@@ -76,10 +76,10 @@ function resizeTime(x: tf.Tensor3D, before: number, after: number): tf.Tensor3D 
   const [batch, time, channels] = x.shape;
   const outTime = time + before + after;
   if (outTime < 1) throw new Error(`padTime: ${time} steps ${before >= 0 ? '+' : '-'} ${Math.abs(before)} ${after >= 0 ? '+' : '-'} ${Math.abs(after)} leaves none`);
-  // Input rows first..last-1 land at row + before of the output.
-  const first = Math.max(0, -before);
-  const last = Math.min(time, outTime - before);
   if (!HOST_MEMORY_BACKENDS.has(tf.getBackend())) {
+    // Input rows first..last-1 land at row + before of the output.
+    const first = Math.max(0, -before);
+    const last = Math.min(time, outTime - before);
     return tf.tidy(() => {
       const kept = first > 0 || last < time ? tf.slice(x, [0, first, 0], [-1, last - first, -1]) : x;
       const [start, end] = [Math.max(0, before), Math.max(0, after)];
@@ -90,11 +90,6 @@ function resizeTime(x: tf.Tensor3D, before: number, after: number): tf.Tensor3D 
   // convolution itself on cpu); one block copy per breath instead, from x's own memory into the
   // result's (on wasm both in the heap: no copy out of it and back).
   const result = scratchTensor([batch, outTime, channels]);
-  const out = hostView(result);
-  const source = hostView(x);
-  out.fill(0);
-  for (let b = 0; b < batch; b++) {
-    out.set(source.subarray((b * time + first) * channels, (b * time + last) * channels), (b * outTime + first + before) * channels);
-  }
+  shiftTimeRows(hostView(x), hostView(result), batch, time, outTime, channels, before);
   return result as tf.Tensor3D;
 }

@@ -12,9 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKernels } from './kernel-api.ts';
-import { carve, hostView, keepForGradient, scratchTensor } from './layer-ops.ts';
+import { carve, hostView, keepForGradient, scratchTensor, shiftTimeRows } from './layer-ops.ts';
 import {
-  ENCODER_WEIGHT_ORDER, byWeightName, encoderFfnUnits, encoderPass, type EncoderWeights,
+  ENCODER_WEIGHT_ORDER, byWeightName, encoderFfnUnits, encoderPass, type EncoderArrays, type EncoderWeights,
 } from './transformer-encoder-op.ts';
 
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
@@ -42,6 +42,18 @@ const AFTER = ['deconvKernel', 'deconvBias', 'deconvNormGamma', 'deconvNormBeta'
 /** The op's weight tensors in its input order (after x). */
 function weightList(w: ConvBlockWeights): tf.Tensor[] {
   return [...BEFORE.map((n) => w[n]), ...ENCODER_WEIGHT_ORDER.map((n) => w.encoder[n]), ...AFTER.map((n) => w[n])];
+}
+
+type BlockArrays = Record<(typeof BEFORE)[number] | (typeof AFTER)[number], Float32Array> & { encoder: EncoderArrays };
+
+/** Arrays in weightList's order (the weights, or their gradients) by name. */
+function byBlockName(arrays: readonly Float32Array[]): BlockArrays {
+  const named = (names: readonly string[], from: number) => Object.fromEntries(names.map((n, i) => [n, arrays[from + i]]));
+  const encoderAt = BEFORE.length, afterAt = encoderAt + ENCODER_WEIGHT_ORDER.length;
+  return {
+    ...named(BEFORE, 0), ...named(AFTER, afterAt),
+    encoder: byWeightName(arrays.slice(encoderAt, afterAt)),
+  } as BlockArrays;
 }
 
 /** kernel [taps, a, b] -> [taps, b, a] into out. */
@@ -73,19 +85,10 @@ export function convBlockNative(k: LayerKernels, x: tf.Tensor3D, w: ConvBlockWei
   const forwardSizes = { u: full, v: valid, h: valid, encoder: encoder.workSize, e: valid, p: full, c: full };
   const backSizes = { dc: full, dp: full, de: valid, dh: valid, dv: valid, du: full, dDeconvTaps: taps * d * d, encoder: encoder.backSize };
   const total = (sizes: Record<string, number>) => Object.values(sizes).reduce((a, b) => a + b, 0);
-  /** to's steps before..before+inner of each sequence <- from's inner steps, the steps around them zeros (a pad). */
-  const pad = (from: Float32Array, to: Float32Array) => {
-    for (let b = 0; b < batch; b++) {
-      const start = b * time * d, first = start + before * d, last = first + inner * d;
-      to.fill(0, start, first);
-      to.set(from.subarray(b * inner * d, (b + 1) * inner * d), first);
-      to.fill(0, last, start + time * d);
-    }
-  };
-  /** to <- from's steps before..before+inner of each sequence (the valid rows). */
-  const crop = (from: Float32Array, to: Float32Array) => {
-    for (let b = 0; b < batch; b++) to.set(from.subarray((b * time + before) * d, (b * time + before + inner) * d), b * inner * d);
-  };
+  /** inner steps a sequence -> time steps, zeros around them (convT's input, and conv's gradient). */
+  const pad = (from: Float32Array, to: Float32Array) => shiftTimeRows(from, to, batch, inner, time, d, before);
+  /** time steps a sequence -> the inner (valid) ones (conv's output, and convT's gradient). */
+  const crop = (from: Float32Array, to: Float32Array) => shiftTimeRows(from, to, batch, time, inner, d, -before);
   const weightTensors = weightList(w);
   const run = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as Save;
@@ -94,19 +97,19 @@ export function convBlockNative(k: LayerKernels, x: tf.Tensor3D, w: ConvBlockWei
     const y = scratchTensor([batch, time, d]);
     // Views only after the allocations above (they may grow the wasm heap).
     const v = carve(hostView(work), forwardSizes);
-    const [ck, cb, g1, b1, ...rest] = weightsIn.map(hostView);
-    const enc = byWeightName(rest.slice(0, ENCODER_WEIGHT_ORDER.length));
-    const [dk, db, g2, b2] = rest.slice(ENCODER_WEIGHT_ORDER.length);
+    const wv = byBlockName(weightsIn.map(hostView));
     const xv = hostView(xIn), yv = hostView(y);
-    k.convForward({ ...conv, x: xv, kernel: ck, bias: cb, out: { y: v.u } });
+    k.convForward({ ...conv, x: xv, kernel: wv.convKernel, bias: wv.convBias, out: { y: v.u } });
     crop(v.u, v.v);
-    const stats1 = k.layerNormForward({ ...norm(batch * inner), x: v.v, gamma: g1, beta: b1, out: { y: v.h } }).stats;
-    const encoderState = encoder.forward(v.h, enc, v.encoder, v.e);
+    const stats1 = k.layerNormForward({ ...norm(batch * inner), x: v.v, gamma: wv.convNormGamma, beta: wv.convNormBeta, out: { y: v.h } }).stats;
+    const encoderState = encoder.forward(v.h, wv.encoder, v.encoder, v.e);
     pad(v.e, v.p);
-    const deconvTaps = transposeTaps(dk, taps, d, d, new Float32Array(taps * d * d));
-    k.convForward({ ...deconv, x: v.p, kernel: deconvTaps, bias: db, out: { y: v.c } });
+    const deconvTaps = transposeTaps(wv.deconvKernel, taps, d, d, new Float32Array(taps * d * d));
+    k.convForward({ ...deconv, x: v.p, kernel: deconvTaps, bias: wv.deconvBias, out: { y: v.c } });
     // The skip is added inside the kernel: a JS loop over the block's floats cost about as much as the LayerNorm.
-    const stats2 = k.layerNormForward({ ...norm(batch * time), x: v.c, gamma: g2, beta: b2, addend: xv, out: { y: yv } }).stats;
+    const stats2 = k.layerNormForward({
+      ...norm(batch * time), x: v.c, gamma: wv.deconvNormGamma, beta: wv.deconvNormBeta, addend: xv, out: { y: yv },
+    }).stats;
     const kept = keepForGradient([xIn, work, ...weightsIn]);
     save(kept.toSave);
 
@@ -115,23 +118,26 @@ export function convBlockNative(k: LayerKernels, x: tf.Tensor3D, w: ConvBlockWei
       const back = scratchTensor([total(backSizes)]);
       const [xs, works, ...weights] = kept.restore(saved).map(hostView);
       const f = carve(works, forwardSizes), b = carve(hostView(back), backSizes);
-      const [ck2, , g1s, , ...restIn] = weights;
-      const encIn = byWeightName(restIn.slice(0, ENCODER_WEIGHT_ORDER.length));
-      const g2s = restIn[ENCODER_WEIGHT_ORDER.length + 2];
-      const [dx, dConvKernel, dConvBias, dG1, dB1, ...restOut] = grads.map(hostView);
-      const encGrads = byWeightName(restOut.slice(0, ENCODER_WEIGHT_ORDER.length));
-      const [dDeconvKernel, dDeconvBias, dG2, dB2] = restOut.slice(ENCODER_WEIGHT_ORDER.length);
+      const wv = byBlockName(weights);
+      const [dx, ...weightGrads] = grads.map(hostView);
+      const g = byBlockName(weightGrads);
       const dyv = hostView(dy);
-      k.layerNormBackward({ ...norm(batch * time), x: f.c, gamma: g2s, stats: stats2, dy: dyv, out: { dx: b.dc, dGamma: dG2, dBeta: dB2 } });
-      k.convBackward({ ...deconv, x: f.p, kernel: deconvTaps, y: f.c, dy: b.dc, out: { dx: b.dp, dKernel: b.dDeconvTaps, dBias: dDeconvBias } });
-      transposeTaps(b.dDeconvTaps, taps, d, d, dDeconvKernel);
+      k.layerNormBackward({
+        ...norm(batch * time), x: f.c, gamma: wv.deconvNormGamma, stats: stats2, dy: dyv,
+        out: { dx: b.dc, dGamma: g.deconvNormGamma, dBeta: g.deconvNormBeta },
+      });
+      k.convBackward({ ...deconv, x: f.p, kernel: deconvTaps, y: f.c, dy: b.dc, out: { dx: b.dp, dKernel: b.dDeconvTaps, dBias: g.deconvBias } });
+      transposeTaps(b.dDeconvTaps, taps, d, d, g.deconvKernel);
       crop(b.dp, b.de);
-      encoder.backward(f.h, encIn, f.encoder, encoderState, b.de, b.encoder, b.dh, encGrads);
-      k.layerNormBackward({ ...norm(batch * inner), x: f.v, gamma: g1s, stats: stats1, dy: b.dh, out: { dx: b.dv, dGamma: dG1, dBeta: dB1 } });
+      encoder.backward(f.h, wv.encoder, f.encoder, encoderState, b.de, b.encoder, b.dh, g.encoder);
+      k.layerNormBackward({
+        ...norm(batch * inner), x: f.v, gamma: wv.convNormGamma, stats: stats1, dy: b.dh,
+        out: { dx: b.dv, dGamma: g.convNormGamma, dBeta: g.convNormBeta },
+      });
       pad(b.dv, b.du);
       // x feeds the conv and the skip: its gradient is dy plus the conv's, summed in the kernel.
       dx.set(dyv);
-      k.convBackward({ ...conv, x: xs, kernel: ck2, y: f.u, dy: b.du, accumulateDx: true, out: { dx, dKernel: dConvKernel, dBias: dConvBias } });
+      k.convBackward({ ...conv, x: xs, kernel: wv.convKernel, y: f.u, dy: b.du, accumulateDx: true, out: { dx, dKernel: g.convKernel, dBias: g.convBias } });
       back.dispose();
       return grads;
     };

@@ -98,6 +98,23 @@ export function keepForGradient(tensors: tf.Tensor[]): { toSave: tf.Tensor[]; re
   };
 }
 
+/**
+ * Rows [batch, time, channels] of `from` into [batch, outTime, channels] of `to`, step t landing at
+ * step t + before (a negative `before` drops steps at the start, a short outTime at the end); the
+ * steps of `to` nothing lands on are zeros. One block copy a sequence: a pad or a crop along time.
+ */
+export function shiftTimeRows(
+  from: Float32Array, to: Float32Array, batch: number, time: number, outTime: number, channels: number, before: number,
+): void {
+  const first = Math.max(0, -before), last = Math.min(time, outTime - before);
+  for (let b = 0; b < batch; b++) {
+    const start = b * outTime * channels, lo = start + (first + before) * channels, hi = start + (last + before) * channels;
+    to.fill(0, start, lo);
+    to.set(from.subarray((b * time + first) * channels, (b * time + last) * channels), lo);
+    to.fill(0, hi, start + outTime * channels);
+  }
+}
+
 /** Consecutive views of one array, by name and size. */
 export function carve<N extends string>(all: Float32Array, sizes: Record<N, number>): Record<N, Float32Array> {
   const views = {} as Record<N, Float32Array>;
