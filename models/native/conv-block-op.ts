@@ -76,8 +76,8 @@ export function convBlockNative(k: LayerKernels, x: tf.Tensor3D, w: ConvBlockWei
   if (!tf.util.arraysEqual(w.convKernel.shape, [taps, d, d]) || !tf.util.arraysEqual(w.deconvKernel.shape, [taps, d, d])) {
     throw new Error(`convBlockNative: kernels [${w.convKernel.shape}], [${w.deconvKernel.shape}] do not fit ${taps} taps of width ${d}`);
   }
-  const ffn = encoderFfnUnits(w.encoder, d, { ...dims, residualWeight: null }, 'convBlockNative');
-  const encoder = encoderPass(k, batch, inner, d, ffn, { heads: dims.heads, keyDim: dims.keyDim, residualWeight: null, epsilon: dims.epsilon });
+  const encoderDims = { heads: dims.heads, keyDim: dims.keyDim, residualWeight: null, epsilon: dims.epsilon };
+  const encoder = encoderPass(k, batch, inner, d, encoderFfnUnits(w.encoder, d, encoderDims, 'convBlockNative'), encoderDims);
   const conv = { batch, time, channels: d, filters: d, taps, offsets: Int32Array.from(dims.offsets), relu: true };
   const deconv = { ...conv, offsets: Int32Array.from(dims.offsets, (o) => -o) };
   const norm = (rows: number) => ({ rows, width: d, epsilon: dims.epsilon, residual: null, skipWeight: null });
