@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerKernels } from './path.ts';
-import { exclusiveHeapView } from './layer-ops.ts';
+import { exclusiveHeapView, heapView } from './layer-ops.ts';
 
 export interface AdamHyper { beta1: number; beta2: number; epsilon: number; c1: number; c2: number; lr: number; decay: number }
 
@@ -21,7 +21,7 @@ export function adamUpdateInPlace(w: tf.Variable, m: tf.Variable, v: tf.Variable
   const wv = exclusiveHeapView(w);
   const mv = exclusiveHeapView(m);
   const vv = exclusiveHeapView(v);
-  const gv = exclusiveHeapView(g, false);
+  const gv = heapView(g);
   if (!wv || !mv || !vv || !gv || gv.length !== wv.length) return false;
   const f = Math.fround;
   kernels.adamUpdate({

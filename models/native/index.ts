@@ -1,7 +1,7 @@
 export { NATIVE_ADDON_PATH, addonStatus, loadAddon, nativeKernelPath, releaseNativeBuffers } from './addon.ts';
 export type { AddonStatus, NativeAddon } from './addon.ts';
 export { layerKernels, shareClonesOnWasm } from './path.ts';
-export { attentionCore, convAlongTime, hostView, kernelOutputs, layerNormalize, linear, scratchTensor, shiftTimeRows } from './layer-ops.ts';
+export { attentionCore, convAlongTime, heapView, hostView, kernelOutputs, layerNormalize, linear, scratchTensor, shiftTimeRows } from './layer-ops.ts';
 export type { Outputs } from './layer-ops.ts';
 export { transformerEncoderNative } from './transformer-encoder-op.ts';
 export { convBlockNative } from './conv-block-op.ts';

@@ -51,6 +51,11 @@ export function exclusiveHeapView(t: tf.Tensor, alone = true): Float32Array | nu
   return new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size);
 }
 
+/** On wasm, a float32 tensor's heap view to read (shared or not); else null. */
+export function heapView(t: tf.Tensor): Float32Array | null {
+  return exclusiveHeapView(t, false);
+}
+
 export type Outputs<N extends string> = { out: Partial<Record<N, Float32Array>>; tensor(name: N, values: Float32Array): tf.Tensor };
 
 /**
