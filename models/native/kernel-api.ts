@@ -67,8 +67,11 @@ export interface LayerNormBackwardResult {
  * ops use (oneMinusBeta1 = fround(1 - beta1), c1 and c2 the bias corrections, decay AdamW's
  * 1 - lr * weightDecay or 1).
  */
-export interface AdamUpdateArgs {
-  w: Float32Array; m: Float32Array; v: Float32Array; g: Float32Array;
+export interface AdamUpdateHeapArgs {
+  /** The wasm memory. */
+  heap: Uint8Array;
+  /** Per variable: byte offsets in `heap` of the variable, its two moments and its gradient, then its size. */
+  slots: Uint32Array;
   beta1: number; oneMinusBeta1: number; beta2: number; oneMinusBeta2: number;
   c1: number; c2: number; epsilon: number; lr: number; decay: number;
 }
@@ -80,5 +83,5 @@ export interface LayerKernels {
   attentionBackward(a: AttentionBackwardArgs): { dQkv: Float32Array };
   layerNormForward(a: LayerNormForwardArgs): LayerNormForwardResult;
   layerNormBackward(a: LayerNormBackwardArgs): LayerNormBackwardResult;
-  adamUpdate(a: AdamUpdateArgs): void;
+  adamUpdateHeap(a: AdamUpdateHeapArgs): void;
 }

@@ -39,21 +39,25 @@ export function hostView(t: tf.Tensor): Float32Array {
 }
 
 /**
- * On wasm, a float32 tensor's heap view when its data exists (and, with `alone`, no other tensor
- * shares it: safe to write in place); else null.
+ * On wasm, a float32 tensor's byte offset in the wasm heap when its data exists (and, with
+ * `alone`, no other tensor shares it: safe to write in place); else null.
  */
-export function exclusiveHeapView(t: tf.Tensor, alone = true): Float32Array | null {
-  const backend = wasmBackend();
-  const entry = backend?.dataIdMap.get(t.dataId);
-  if (!backend || !entry || t.dtype !== 'float32' || typeof entry.memoryOffset !== 'number') return null;
-  if (alone && entry.refCount !== 1) return null;
-  const heap = backend.wasm.HEAPU8;
-  return new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size);
+export function heapOffset(t: tf.Tensor, alone: boolean): number | null {
+  const entry = wasmBackend()?.dataIdMap.get(t.dataId);
+  if (!entry || t.dtype !== 'float32' || typeof entry.memoryOffset !== 'number') return null;
+  return alone && entry.refCount !== 1 ? null : entry.memoryOffset;
+}
+
+/** On wasm, the whole heap as bytes (heapOffset's offsets index it); else null. */
+export function wasmHeap(): Uint8Array | null {
+  return wasmBackend()?.wasm.HEAPU8 ?? null;
 }
 
 /** On wasm, a float32 tensor's heap view to read (shared or not); else null. */
 export function heapView(t: tf.Tensor): Float32Array | null {
-  return exclusiveHeapView(t, false);
+  const offset = heapOffset(t, false);
+  const heap = wasmHeap();
+  return offset === null || !heap ? null : new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
 }
 
 export type Outputs<N extends string> = { out: Partial<Record<N, Float32Array>>; tensor(name: N, values: Float32Array): tf.Tensor };

@@ -43,10 +43,11 @@ export class AdamOptimizer {
       return;
     }
     tf.tidy(() => {
-      this.variables.forEach((w, i) => {
+      // On wasm one native call for all the variables, same bits (models/native/adam.ts).
+      const left = adamUpdateInPlace(this.variables, this.m, this.v, grads, { beta1, beta2, epsilon, c1, c2, lr, decay });
+      for (const i of left) {
+        const w = this.variables[i];
         const g = grads[i];
-        // On wasm one native call, same bits (models/native/adam.ts).
-        if (adamUpdateInPlace(w, this.m[i], this.v[i], g, { beta1, beta2, epsilon, c1, c2, lr, decay })) return;
         const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
         this.m[i].assign(m);
@@ -54,7 +55,7 @@ export class AdamOptimizer {
         const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
         const decayed = decay === 1 ? w : tf.mul(w, decay);
         w.assign(tf.sub(decayed, tf.mul(update, lr)));
-      });
+      }
     });
     this.step = t;
   }

@@ -15,6 +15,7 @@
 #endif
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,37 +563,53 @@ static void adam_step(size_t n, float *w, float *m, float *v, const float *g, co
   }
 }
 
-static int get_f32_mut(napi_env env, const char *fn, napi_value obj, const char *name, size_t length, float **out) {
-  const float *data;
-  if (!get_f32(env, fn, obj, name, length, "(the variable's size)", 0, &data)) return 0;
-  *out = (float *)data;
+/* A heap slot's float pointer: `offset` bytes into the heap, `n` floats, all inside it and aligned. */
+static int heap_floats(napi_env env, const char *fn, uint8_t *heap, size_t heap_bytes, uint32_t offset, uint32_t n, float **out) {
+  if (offset % sizeof(float) != 0 || offset > heap_bytes || n > (heap_bytes - offset) / sizeof(float))
+    return fail(env, fn, "slots", "float offsets aligned to 4 bytes, each variable's floats inside the heap");
+  *out = (float *)(heap + offset);
   return 1;
 }
 
-static napi_value adam_update_js(napi_env env, napi_callback_info info) {
-  const char *fn = "adamUpdate";
-  napi_value obj = arg0(env, info), wv;
+/* Adam over every variable in one call: `slots` holds, per variable, the byte offsets of w, m, v
+   and g in `heap` (the wasm memory) and the variable's size. One N-API crossing for all of them:
+   the per-call cost was most of the step at the small configs' sizes. */
+static napi_value adam_update_heap_js(napi_env env, napi_callback_info info) {
+  const char *fn = "adamUpdateHeap";
+  napi_value obj = arg0(env, info), value;
   static const char *const names[9] = {"beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c1", "c2", "epsilon", "lr", "decay"};
-  float h[9], *w, *m, *v;
-  const float *g;
-  size_t n;
-  napi_typedarray_type type;
+  float h[9];
   bool is_typed = false;
+  napi_typedarray_type type;
+  size_t heap_bytes, slot_count;
+  void *heap, *slot_data;
   if (!obj) return NULL;
   for (int i = 0; i < 9; i++) {
-    double value;
-    if (!get_number(env, fn, obj, names[i], 0, &value)) return NULL;
-    h[i] = (float)value;
+    double number;
+    if (!get_number(env, fn, obj, names[i], 0, &number)) return NULL;
+    h[i] = (float)number;
   }
-  if (napi_get_named_property(env, obj, "w", &wv) != napi_ok || napi_is_typedarray(env, wv, &is_typed) != napi_ok ||
-      !is_typed || napi_get_typedarray_info(env, wv, &type, &n, NULL, NULL, NULL) != napi_ok || type != napi_float32_array) {
-    fail(env, fn, "w", "a Float32Array");
+  if (napi_get_named_property(env, obj, "heap", &value) != napi_ok || napi_is_typedarray(env, value, &is_typed) != napi_ok ||
+      !is_typed || napi_get_typedarray_info(env, value, &type, &heap_bytes, &heap, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    fail(env, fn, "heap", "a Uint8Array (the wasm memory)");
     return NULL;
   }
-  if (!get_f32_mut(env, fn, obj, "w", n, &w) || !get_f32_mut(env, fn, obj, "m", n, &m) ||
-      !get_f32_mut(env, fn, obj, "v", n, &v) || !get_f32(env, fn, obj, "g", n, "(the variable's size)", 0, &g))
+  if (napi_get_named_property(env, obj, "slots", &value) != napi_ok || napi_is_typedarray(env, value, &is_typed) != napi_ok ||
+      !is_typed || napi_get_typedarray_info(env, value, &type, &slot_count, &slot_data, NULL, NULL) != napi_ok ||
+      type != napi_uint32_array || slot_count % 5 != 0) {
+    fail(env, fn, "slots", "a Uint32Array of 5 numbers a variable (w, m, v, g byte offsets, size)");
     return NULL;
-  adam_step(n, w, m, v, g, h);
+  }
+  const uint32_t *slots = slot_data;
+  float *arrays[4];
+  /* Every slot checked before any variable changes: a bad one leaves all of them as they were. */
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t s = 0; s < slot_count; s += 5) {
+      for (int a = 0; a < 4; a++)
+        if (!heap_floats(env, fn, heap, heap_bytes, slots[s + a], slots[s + 4], &arrays[a])) return NULL;
+      if (pass == 1) adam_step(slots[s + 4], arrays[0], arrays[1], arrays[2], arrays[3], h);
+    }
+  }
   return NULL;
 }
 
@@ -665,7 +682,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attentionBackward", NULL, attention_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormForward", NULL, layer_norm_forward_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormBackward", NULL, layer_norm_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"adamUpdate", NULL, adam_update_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamUpdateHeap", NULL, adam_update_heap_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"release", NULL, release_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value isa;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../core/seed.ts';
 import { selectBackend } from '../../models/backend.ts';
-import { adamUpdateInPlace, addonStatus, loadAddon } from '../../models/native/index.ts';
+import { adamUpdateInPlace, addonStatus, layerKernels, loadAddon } from '../../models/native/index.ts';
 import { AdamOptimizer } from '../../models/training/index.ts';
 import type { OptimizerConfig } from '../../models/training/recipe.ts';
 
@@ -75,8 +75,59 @@ describe('native Adam on wasm', { skip }, () => {
       const [m, v] = [moments.m[0], moments.v[0]];
       const dataId = w.dataId;
       const hyper = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, c1: 1 - 0.9 ** 2, c2: 1 - 0.999 ** 2, lr: 1e-3, decay: 1 };
-      assert.equal(adamUpdateInPlace(w, m, v, g, hyper), true);
+      assert.deepEqual(adamUpdateInPlace([w], [m], [v], [g], hyper), [], 'nothing left to the tf ops');
       assert.equal(w.dataId, dataId, 'the variable keeps its buffer');
+      tf.dispose([w, g]);
+      optimizer.dispose();
+    } finally {
+      if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
+      else process.env.TIDAL_LAYER_KERNELS = keep;
+    }
+  });
+
+  test('one call takes every variable it can: a shared one is left to the tf ops, in the same step, with the same bits', async () => {
+    await selectBackend('wasm');
+    const config: OptimizerConfig = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const run = (path: 'ops' | 'native', share: boolean) => {
+      const keep = process.env.TIDAL_LAYER_KERNELS;
+      process.env.TIDAL_LAYER_KERNELS = path;
+      try {
+        const variables = SHAPES.map((s, i) => tf.variable(tf.tensor(values(s, `mixed w${i}`, 1), s)));
+        const optimizer = new AdamOptimizer(config, variables);
+        const grads = SHAPES.map((s, i) => tf.tensor(values(s, `mixed g${i}`, 1), s));
+        optimizer.apply(grads, 1e-3); // replaces the initial buffers
+        const alias = share ? tf.reshape(variables[1], [-1]) : null; // shares the middle variable's data
+        optimizer.apply(grads, 1e-3);
+        const out = variables.map((v) => v.dataSync().slice());
+        tf.dispose([...variables, ...grads, ...(alias ? [alias] : [])]);
+        optimizer.dispose();
+        return out;
+      } finally {
+        if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
+        else process.env.TIDAL_LAYER_KERNELS = keep;
+      }
+    };
+    assert.deepEqual(run('native', true), run('ops', false));
+  });
+
+  test('a slot outside the heap is an error that names it, and no variable changes', async () => {
+    await selectBackend('wasm');
+    const keep = process.env.TIDAL_LAYER_KERNELS;
+    process.env.TIDAL_LAYER_KERNELS = 'native';
+    try {
+      const w = tf.variable(tf.tensor(values([8], 'bad slot', 1), [8]));
+      const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, [w]);
+      const g = tf.tensor(values([8], 'bad slot g', 1), [8]);
+      optimizer.apply([g], 1e-3);
+      const before = w.dataSync().slice();
+      const kernels = layerKernels()!;
+      const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
+      const offset = (tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(w.dataId).memoryOffset;
+      const hyper = { beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, c1: 0.19, c2: 0.002, epsilon: 1e-7, lr: 1e-3, decay: 1 };
+      // The first slot is good, the second runs past the end of the heap.
+      const slots = Uint32Array.from([offset, offset, offset, offset, 8, offset, offset, offset, heap.length - 8, 8]);
+      assert.throws(() => kernels.adamUpdateHeap({ heap, slots, ...hyper }), /adamUpdateHeap.*slots/);
+      assert.deepEqual(w.dataSync(), before);
       tf.dispose([w, g]);
       optimizer.dispose();
     } finally {
