@@ -28,6 +28,14 @@ import { resolveRecipe, type RecipeInput, type TrainingRecipe } from './recipe.t
 import { readResumeState, writeResumeState, type EpochRecord, type ResumeState } from './resume-state.ts';
 import { initialPlateauState, learningRateAt, updatePlateau } from './schedules.ts';
 
+/**
+ * Breaths a prediction batch holds at least. Each batch has a fixed cost (tfjs walks the layer
+ * graph, every layer allocates its outputs: about 2.5 ms for the small hybrid, a third of its
+ * batch of 32), and no tape is kept, so larger batches than training's cost little memory. The
+ * predictions do not depend on the batching (test/models/predict-batching.test.ts).
+ */
+const PREDICT_BATCH_BREATHS = 256;
+
 export interface FitFoldOptions<Config extends object> {
   definition: ModelDefinition<Config>;
   config: Config;
@@ -139,7 +147,7 @@ function openSession<Config extends object>(options: FitFoldOptions<Config>): { 
     validTarget: gatherBreaths(data.target, validIdx, ROWS_PER_BREATH),
     validMask: gatherBreaths(inspiratory, validIdx, ROWS_PER_BREATH),
     columns: oneHotColumns(data.featureNames ?? []),
-    predictOptions: { batchSize: recipe.batchSize, levels: recipe.levelsDecode },
+    predictOptions: { batchSize: Math.max(recipe.batchSize, PREDICT_BATCH_BREATHS), levels: recipe.levelsDecode },
     resumeDir: options.resumeDir ?? `${checkpointDir}.resume`,
   };
   const key = hashJson({

@@ -27,7 +27,8 @@ export async function predictBreaths(
     const ids = Array.prototype.slice.call(breaths, start, Math.min(breaths.length, start + options.batchSize)) as number[];
     const xb = gatherBreaths(input.x, ids, ROWS_PER_BREATH * f);
     const mask = gatherBreaths(input.inspiratory, ids, ROWS_PER_BREATH);
-    const y = tf.tidy(() => model.predict(tf.tensor3d(xb, [ids.length, ROWS_PER_BREATH, f])) as tf.Tensor3D);
+    // batchSize here too: model.predict otherwise splits the batch into its default 32 again.
+    const y = tf.tidy(() => model.predict(tf.tensor3d(xb, [ids.length, ROWS_PER_BREATH, f]), { batchSize: ids.length }) as tf.Tensor3D);
     try {
       out.set(await decodePressure(outputKind, y, { inspiratory: mask, levels: options.levels }), start * ROWS_PER_BREATH);
     } finally {
