@@ -291,10 +291,11 @@ ${table_}
 
 How to read it: the MAE is over inspiratory rows (u_out == 0) of the validation breaths, the
 competition metric. \`vs rc-time-mean\` is the ratio to the per-(R, C, row) mean: below 1 means the
-model learned something from u_in. \`seconds\` is the fit alone (build, training, validation), not
-the building of the features each feature set's models share. These are \`small\` configs trained
-for seconds to minutes on a few thousand breaths, so the table ranks pipelines and catches broken
-models; it says little about what the full configs reach on the real data (0.13-0.16 for good single models, docs/ventilator.md).
+model learned something from u_in. \`seconds\` is the fit alone (build, training, validation), after
+an untimed warm-up epoch of every model and without the features a feature set's models share.
+These are \`small\` configs trained for seconds to minutes on a few thousand breaths, so the table
+ranks pipelines and catches broken models; it says little about what the full configs reach on
+the real data (0.13-0.16 for good single models, docs/ventilator.md).
 `;
 console.log(`\n${table_}\n`);
 // The side-by-side and curve sections (## headings) stay as their own runs wrote them.
