@@ -11,6 +11,8 @@ import { selectBackend } from '../../models/backend.ts';
 import { adamUpdateInPlace, addonStatus, layerKernels, loadAddon } from '../../models/native/index.ts';
 import { AdamOptimizer } from '../../models/training/index.ts';
 import type { OptimizerConfig } from '../../models/training/recipe.ts';
+import { heapOffset, wasmHeap } from '../../models/native/layer-ops.ts';
+import { withLayerKernels } from './layer-kernels-env.ts';
 
 const skip = loadAddon() ? false : `native addon not available: ${addonStatus().detail} (run node scripts/build-native.js)`;
 
@@ -24,9 +26,7 @@ const SHAPES = [[7, 5], [13], [3, 4, 9]];
 
 /** The variables after `steps` Adam steps on the given path, and the step each one took natively. */
 function train(path: 'ops' | 'native', config: OptimizerConfig, steps: number): Float32Array[] {
-  const keep = process.env.TIDAL_LAYER_KERNELS;
-  process.env.TIDAL_LAYER_KERNELS = path;
-  try {
+  return withLayerKernels(path, () => {
     const variables = SHAPES.map((s, i) => tf.variable(tf.tensor(values(s, `w${i}`, 1), s)));
     const optimizer = new AdamOptimizer(config, variables);
     for (let step = 0; step < steps; step++) {
@@ -38,10 +38,7 @@ function train(path: 'ops' | 'native', config: OptimizerConfig, steps: number): 
     optimizer.dispose();
     tf.dispose(variables);
     return out;
-  } finally {
-    if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
-    else process.env.TIDAL_LAYER_KERNELS = keep;
-  }
+  });
 }
 
 describe('native Adam on wasm', { skip }, () => {
@@ -64,9 +61,7 @@ describe('native Adam on wasm', { skip }, () => {
 
   test('after the first step (which replaces the initial buffers) the update runs natively, in place', async () => {
     await selectBackend('wasm');
-    const keep = process.env.TIDAL_LAYER_KERNELS;
-    process.env.TIDAL_LAYER_KERNELS = 'native';
-    try {
+    return withLayerKernels('native', () => {
       const w = tf.variable(tf.tensor(values([10], 'in place', 1), [10]));
       const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, [w]);
       const g = tf.tensor(values([10], 'in place g', 1), [10]);
@@ -79,19 +74,14 @@ describe('native Adam on wasm', { skip }, () => {
       assert.equal(w.dataId, dataId, 'the variable keeps its buffer');
       tf.dispose([w, g]);
       optimizer.dispose();
-    } finally {
-      if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
-      else process.env.TIDAL_LAYER_KERNELS = keep;
-    }
+    });
   });
 
   test('one call takes every variable it can: a shared one is left to the tf ops, in the same step, with the same bits', async () => {
     await selectBackend('wasm');
     const config: OptimizerConfig = { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
     const run = (path: 'ops' | 'native', share: boolean) => {
-      const keep = process.env.TIDAL_LAYER_KERNELS;
-      process.env.TIDAL_LAYER_KERNELS = path;
-      try {
+      return withLayerKernels(path, () => {
         const variables = SHAPES.map((s, i) => tf.variable(tf.tensor(values(s, `mixed w${i}`, 1), s)));
         const optimizer = new AdamOptimizer(config, variables);
         const grads = SHAPES.map((s, i) => tf.tensor(values(s, `mixed g${i}`, 1), s));
@@ -102,27 +92,22 @@ describe('native Adam on wasm', { skip }, () => {
         tf.dispose([...variables, ...grads, ...(alias ? [alias] : [])]);
         optimizer.dispose();
         return out;
-      } finally {
-        if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
-        else process.env.TIDAL_LAYER_KERNELS = keep;
-      }
+      });
     };
     assert.deepEqual(run('native', true), run('ops', false));
   });
 
   test('a slot outside the heap is an error that names it, and no variable changes', async () => {
     await selectBackend('wasm');
-    const keep = process.env.TIDAL_LAYER_KERNELS;
-    process.env.TIDAL_LAYER_KERNELS = 'native';
-    try {
+    return withLayerKernels('native', () => {
       const w = tf.variable(tf.tensor(values([8], 'bad slot', 1), [8]));
       const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, [w]);
       const g = tf.tensor(values([8], 'bad slot g', 1), [8]);
       optimizer.apply([g], 1e-3);
       const before = w.dataSync().slice();
       const kernels = layerKernels()!;
-      const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
-      const offset = (tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(w.dataId).memoryOffset;
+      const heap = wasmHeap()!;
+      const offset = heapOffset(w, true)!;
       const hyper = { beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, c1: 0.19, c2: 0.002, epsilon: 1e-7, lr: 1e-3, decay: 1 };
       // The first slot is good, the second runs past the end of the heap.
       const slots = Uint32Array.from([offset, offset, offset, offset, 8, offset, offset, offset, heap.length - 8, 8]);
@@ -130,17 +115,12 @@ describe('native Adam on wasm', { skip }, () => {
       assert.deepEqual(w.dataSync(), before);
       tf.dispose([w, g]);
       optimizer.dispose();
-    } finally {
-      if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
-      else process.env.TIDAL_LAYER_KERNELS = keep;
-    }
+    });
   });
 
   test('a variable whose data another tensor shares is updated by tf ops, the other tensor unchanged', async () => {
     await selectBackend('wasm');
-    const keep = process.env.TIDAL_LAYER_KERNELS;
-    process.env.TIDAL_LAYER_KERNELS = 'native';
-    try {
+    return withLayerKernels('native', () => {
       const w = tf.variable(tf.tensor(values([6], 'shared', 1), [6]));
       const optimizer = new AdamOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, [w]);
       const g = tf.tensor(values([6], 'shared g', 1), [6]);
@@ -152,9 +132,6 @@ describe('native Adam on wasm', { skip }, () => {
       assert.notDeepEqual(w.dataSync(), before);
       tf.dispose([w, g, alias]);
       optimizer.dispose();
-    } finally {
-      if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
-      else process.env.TIDAL_LAYER_KERNELS = keep;
-    }
+    });
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '../../models/layers/index.ts';
 import { selectBackend } from '../../models/backend.ts';
 import { addonStatus, loadAddon, nativeKernelPath } from '../../models/native/index.ts';
+import { withLayerKernels } from './layer-kernels-env.ts';
 
 interface Case {
   name: string; make: () => tf.layers.Layer; shape: [number, number, number];
@@ -78,17 +79,6 @@ const CASES: Case[] = [
 const addon = loadAddon();
 const skip = addon ? false : `native addon not available: ${addonStatus().detail} (run node scripts/build-native.js)`;
 
-function withPath<T>(path: 'ops' | 'native', fn: () => T): T {
-  const keep = process.env.TIDAL_LAYER_KERNELS;
-  process.env.TIDAL_LAYER_KERNELS = path;
-  try {
-    return fn();
-  } finally {
-    if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
-    else process.env.TIDAL_LAYER_KERNELS = keep;
-  }
-}
-
 function randomTensor(shape: number[], seed: string, scale = 1): tf.Tensor {
   const rng = createRng(13, seed);
   const n = shape.reduce((a, b) => a * b, 1);
@@ -138,8 +128,8 @@ describe('native layer kernels equal the tf-ops layers (cpu backend)', { skip },
       const x = randomTensor(c.shape, `${c.name} x`, 1.5);
       const outShape = layer.computeOutputShape(c.shape) as number[];
       const probe = randomTensor(outShape, `${c.name} probe`);
-      const ops = withPath('ops', () => lossAndGrads(layer, x, probe));
-      const native = withPath('native', () => lossAndGrads(layer, x, probe));
+      const ops = withLayerKernels('ops', () => lossAndGrads(layer, x, probe));
+      const native = withLayerKernels('native', () => lossAndGrads(layer, x, probe));
       assertClose(native.y, ops.y, 1e-5, 'output');
       const names = ['x', ...layer.trainableWeights.map((w) => w.originalName)];
       native.grads.forEach((g, i) => assertClose(g, ops.grads[i], 1e-5, `d ${names[i]}`));
@@ -155,8 +145,8 @@ describe('on the wasm backend too (host copies in and out of the wasm heap)', { 
         const layer = buildLayer(c);
         const x = randomTensor(c.shape, `${c.name} x`, 1.5);
         const probe = randomTensor(layer.computeOutputShape(c.shape) as number[], `${c.name} probe`);
-        const ops = withPath('ops', () => lossAndGrads(layer, x, probe));
-        const native = withPath('native', () => lossAndGrads(layer, x, probe));
+        const ops = withLayerKernels('ops', () => lossAndGrads(layer, x, probe));
+        const native = withLayerKernels('native', () => lossAndGrads(layer, x, probe));
         assertClose(native.y, ops.y, 1e-5, 'output');
         native.grads.forEach((g, i) => assertClose(g, ops.grads[i], 1e-5, `gradient ${i}`));
       } finally {
@@ -175,7 +165,7 @@ describe('native layer gradients match finite differences', { skip }, () => {
       const layer = buildLayer(c);
       const x = randomTensor(c.shape, `${c.name} fd x`);
       const probe = randomTensor(layer.computeOutputShape(c.shape) as number[], `${c.name} fd probe`);
-      withPath('native', () => {
+      withLayerKernels('native', () => {
         const { grads } = lossAndGrads(layer, x, probe);
         const loss = (xv: tf.Tensor) => tf.tidy(() => tf.sum(tf.mul(layer.apply(xv) as tf.Tensor, probe)).dataSync()[0]);
         const params = [x, ...layer.trainableWeights.map((w) => w.read())];

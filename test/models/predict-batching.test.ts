@@ -11,6 +11,7 @@ import { createRng } from '../../core/seed.ts';
 import { selectBackend, type BackendName } from '../../models/backend.ts';
 import { getModel, listModels } from '../../models/registry.ts';
 import { predictBreaths } from '../../models/training/index.ts';
+import { withLayerKernels } from './layer-kernels-env.ts';
 
 const BREATHS = 70;
 const FEATURES = 50;
@@ -26,9 +27,7 @@ describe('predictions do not depend on the batching', () => {
   for (const path of PATHS) {
     test(`${path.backend}${path.layerKernels ? ' (tf-ops layers)' : ''}: batches of 35 and of 4 give the same bits`, async () => {
       await selectBackend(path.backend);
-      const keep = process.env.TIDAL_LAYER_KERNELS;
-      if (path.layerKernels) process.env.TIDAL_LAYER_KERNELS = path.layerKernels;
-      try {
+      await withLayerKernels(path.layerKernels, async () => {
         for (const name of listModels()) {
           const definition = getModel(name);
           const model = definition.build(definition.small, FEATURES, 11);
@@ -40,10 +39,7 @@ describe('predictions do not depend on the batching', () => {
           assert.deepEqual(Buffer.from(pieces.buffer), Buffer.from(whole.buffer), name);
           model.dispose();
         }
-      } finally {
-        if (keep === undefined) delete process.env.TIDAL_LAYER_KERNELS;
-        else process.env.TIDAL_LAYER_KERNELS = keep;
-      }
+      });
     });
   }
 });
