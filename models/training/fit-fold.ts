@@ -29,10 +29,10 @@ import { readResumeState, writeResumeState, type EpochRecord, type ResumeState }
 import { initialPlateauState, learningRateAt, updatePlateau } from './schedules.ts';
 
 /**
- * Breaths a prediction batch holds at least. Each batch has a fixed cost (tfjs walks the layer
- * graph, every layer allocates its outputs: about 2.5 ms for the small hybrid, a third of its
- * batch of 32), and no tape is kept, so larger batches than training's cost little memory. The
- * predictions do not depend on the batching (test/models/predict-batching.test.ts).
+ * Breaths a prediction batch holds at least (the kaggle preset's batches of 512 and 1024 stay as
+ * they are). Each batch has a fixed cost (tfjs walks the layer graph, every layer allocates its
+ * outputs: about 2.5 ms for the small hybrid, a third of its batch of 32). The predictions do not
+ * depend on the batching (test/models/predict-batching.test.ts).
  */
 const PREDICT_BATCH_BREATHS = 256;
 
