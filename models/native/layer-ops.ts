@@ -29,13 +29,7 @@ function wasmBackend(): WasmBackendInternals | null {
  */
 export function hostView(t: tf.Tensor): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`native kernels take float32 tensors, got ${t.dtype}`);
-  const backend = wasmBackend();
-  if (backend) {
-    const offset = backend.dataIdMap?.get(t.dataId)?.memoryOffset;
-    const heap = backend.wasm?.HEAPU8;
-    if (typeof offset === 'number' && heap) return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
-  }
-  return t.dataSync() as Float32Array;
+  return heapView(t) ?? (t.dataSync() as Float32Array);
 }
 
 /**

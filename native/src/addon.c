@@ -563,6 +563,19 @@ static void adam_step(size_t n, float *w, float *m, float *v, const float *g, co
   }
 }
 
+/* A typed array of the given type, any length: its data and element count. */
+static int get_typed(napi_env env, const char *fn, napi_value obj, const char *name, napi_typedarray_type want,
+                     const char *expected, void **data, size_t *length) {
+  napi_value v;
+  napi_typedarray_type type;
+  bool is_typed = false;
+  CALL(env, napi_get_named_property(env, obj, name, &v));
+  CALL(env, napi_is_typedarray(env, v, &is_typed));
+  if (!is_typed) return fail(env, fn, name, expected);
+  CALL(env, napi_get_typedarray_info(env, v, &type, length, data, NULL, NULL));
+  return type == want ? 1 : fail(env, fn, name, expected);
+}
+
 /* A heap slot's float pointer: `offset` bytes into the heap, `n` floats, all inside it and aligned. */
 static int heap_floats(napi_env env, const char *fn, uint8_t *heap, size_t heap_bytes, uint32_t offset, uint32_t n, float **out) {
   if (offset % sizeof(float) != 0 || offset > heap_bytes || n > (heap_bytes - offset) / sizeof(float))
@@ -576,11 +589,9 @@ static int heap_floats(napi_env env, const char *fn, uint8_t *heap, size_t heap_
    the per-call cost was most of the step at the small configs' sizes. */
 static napi_value adam_update_heap_js(napi_env env, napi_callback_info info) {
   const char *fn = "adamUpdateHeap";
-  napi_value obj = arg0(env, info), value;
+  napi_value obj = arg0(env, info);
   static const char *const names[9] = {"beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c1", "c2", "epsilon", "lr", "decay"};
   float h[9];
-  bool is_typed = false;
-  napi_typedarray_type type;
   size_t heap_bytes, slot_count;
   void *heap, *slot_data;
   if (!obj) return NULL;
@@ -589,15 +600,11 @@ static napi_value adam_update_heap_js(napi_env env, napi_callback_info info) {
     if (!get_number(env, fn, obj, names[i], 0, &number)) return NULL;
     h[i] = (float)number;
   }
-  if (napi_get_named_property(env, obj, "heap", &value) != napi_ok || napi_is_typedarray(env, value, &is_typed) != napi_ok ||
-      !is_typed || napi_get_typedarray_info(env, value, &type, &heap_bytes, &heap, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    fail(env, fn, "heap", "a Uint8Array (the wasm memory)");
-    return NULL;
-  }
-  if (napi_get_named_property(env, obj, "slots", &value) != napi_ok || napi_is_typedarray(env, value, &is_typed) != napi_ok ||
-      !is_typed || napi_get_typedarray_info(env, value, &type, &slot_count, &slot_data, NULL, NULL) != napi_ok ||
-      type != napi_uint32_array || slot_count % 5 != 0) {
-    fail(env, fn, "slots", "a Uint32Array of 5 numbers a variable (w, m, v, g byte offsets, size)");
+  if (!get_typed(env, fn, obj, "heap", napi_uint8_array, "a Uint8Array (the wasm memory)", &heap, &heap_bytes)) return NULL;
+  static const char *const slots_expected = "a Uint32Array of 5 numbers a variable (w, m, v, g byte offsets, size)";
+  if (!get_typed(env, fn, obj, "slots", napi_uint32_array, slots_expected, &slot_data, &slot_count)) return NULL;
+  if (slot_count % 5 != 0) {
+    fail(env, fn, "slots", slots_expected);
     return NULL;
   }
   const uint32_t *slots = slot_data;
